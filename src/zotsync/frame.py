@@ -1,0 +1,234 @@
+"""The list frame: everything in a list that is not an entry, kept verbatim (pure).
+
+A frame is a sequence of lines of three kinds:
+
+- :class:`Verbatim`, a source line with its own line terminator, re-emitted as it is;
+- :class:`Slot`, the place of an entry: the list bullet before it (``"- "``, ``"1. "``, or
+  nothing for a paragraph) and the line terminator after it;
+- :class:`SectionMark`, "the lines from here on belong to section ``slug``" (emits nothing).
+
+On disk (``frame.md``) a slot is ``PREFIX<!-- zotsync:entry ID -->`` and a mark is
+``<!-- zotsync:section SLUG -->`` on a line of its own, so the file reads like the list.
+A source line that happens to contain ``<!-- zotsync`` is escaped with one backslash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from zotsync.model import Entry, Section
+
+
+@dataclass(frozen=True, slots=True)
+class Verbatim:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    prefix: str
+    entry_id: str
+    terminator: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionMark:
+    slug: str
+
+
+FrameLine = Verbatim | Slot | SectionMark
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingList:
+    """A whole list: its frame and its sections (with their entries and styles)."""
+
+    frame: tuple[FrameLine, ...]
+    sections: tuple[Section, ...]
+    newline: str = "\n"
+    final_newline: bool = True
+
+    def entries(self) -> Iterable[tuple[Section, Entry]]:
+        for section in self.sections:
+            for entry in section.entries:
+                yield section, entry
+
+
+# --------------------------------------------------------------------------- frame.md
+
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_SLOT = re.compile(r"^(?P<prefix>.*)<!-- zotsync:entry (?P<id>[^ ]+) -->(?P<end>\r\n|\r|\n)?$")
+_MARK = re.compile(r"^<!-- zotsync:section (?P<slug>[^ ]+) -->(?:\r\n|\r|\n)?$")
+_NO_FINAL_NEWLINE = "<!-- zotsync:no-final-newline -->\n"
+_ESCAPE_PLAIN = re.compile(r"<!-- zotsync(\\*)(?=[ :])")
+_UNESCAPE_PLAIN = re.compile(r"<!-- zotsync\\(\\*)(?=[ :])")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their terminators (``\\n``, ``\\r\\n`` or ``\\r`` only, as CommonMark)."""
+    return LINE.findall(text)
+
+
+def frame_to_text(reading_list: ReadingList) -> str:
+    out: list[str] = []
+    for line in reading_list.frame:
+        if isinstance(line, Verbatim):
+            out.append(_ESCAPE_PLAIN.sub(r"<!-- zotsync\\\1", line.text))
+        elif isinstance(line, Slot):
+            prefix = _ESCAPE_PLAIN.sub(r"<!-- zotsync\\\1", line.prefix)
+            out.append(f"{prefix}<!-- zotsync:entry {line.entry_id} -->{line.terminator}")
+        else:
+            out.append(f"<!-- zotsync:section {line.slug} -->\n")
+    if not reading_list.final_newline:
+        out.append(_NO_FINAL_NEWLINE)
+    return "".join(out)
+
+
+def frame_from_text(text: str) -> tuple[tuple[FrameLine, ...], bool]:
+    """Parse ``frame.md``; returns the frame and whether the list ends with a newline."""
+    lines = split_lines(text)
+    final_newline = True
+    if lines and lines[-1] == _NO_FINAL_NEWLINE:
+        final_newline = False
+        lines.pop()
+    frame: list[FrameLine] = []
+    for line in lines:
+        if (mark := _MARK.match(line)) is not None:
+            frame.append(SectionMark(mark.group("slug")))
+        elif (slot := _SLOT.match(line)) is not None and "<!-- zotsync\\" not in slot.group(
+            "prefix"
+        ):
+            prefix = _UNESCAPE_PLAIN.sub(r"<!-- zotsync\1", slot.group("prefix"))
+            frame.append(Slot(prefix, slot.group("id"), slot.group("end") or ""))
+        else:
+            frame.append(Verbatim(_UNESCAPE_PLAIN.sub(r"<!-- zotsync\1", line)))
+    return tuple(frame), final_newline
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@dataclass(slots=True)
+class Rendered:
+    """A rendered list, with the 1-based output line of each entry and frame line."""
+
+    text: str
+    entry_lines: dict[str, int] = field(default_factory=dict)
+    frame_lines: dict[int, int] = field(default_factory=dict)
+
+
+_NUMBERED = re.compile(r"^(\s*)(\d{1,9})([.)]\s*)$")
+
+
+def _next_bullet(bullet: str, previous_prefix: str | None) -> str:
+    """The bullet for a new entry: the style's, numbered after the previous one if numbered."""
+    match = _NUMBERED.match(bullet)
+    if not match:
+        return bullet
+    number = 1
+    if previous_prefix is not None and (prev := _NUMBERED.match(previous_prefix)):
+        number = int(prev.group(2)) + 1
+    return f"{match.group(1)}{number}{match.group(3)}"
+
+
+def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str]) -> Rendered:
+    """The list's Markdown: the frame with each slot filled in.
+
+    An entry is written at its slot while the slot lies in the entry's section.  Entries with
+    no slot there (new, or moved from another section) follow the section's last entry, or its
+    heading, in the section's style; a section the frame does not know gets a heading at the
+    end.  A slot whose entry is gone takes one of the blank lines around it with it.
+    """
+    newline = reading_list.newline
+    home: dict[str, tuple[Section, Entry]] = {}
+    for section, entry in reading_list.entries():
+        home.setdefault(entry.id, (section, entry))
+    chunks: list[str] = []
+    chunk_entry: dict[int, str] = {}
+    chunk_frame: dict[int, int] = {}
+    placed: set[str] = set()
+    region_start: dict[str, int] = {}
+    last_slot: dict[str, tuple[int, str]] = {}
+    current = ""
+    dropped_blank_pending = False
+    for index, line in enumerate(reading_list.frame):
+        if isinstance(line, SectionMark):
+            current = line.slug
+            region_start.setdefault(current, len(chunks))
+            continue
+        if isinstance(line, Slot):
+            found = home.get(line.entry_id)
+            if found and found[0].slug == current and line.entry_id not in placed:
+                section, entry = found
+                chunk_entry[len(chunks)] = entry.id
+                chunks.append(line.prefix + entry_text(entry, section) + line.terminator)
+                placed.add(entry.id)
+                last_slot[current] = (len(chunks), line.prefix)
+            elif chunks and not chunks[-1].strip():
+                dropped_blank_pending = True
+            continue
+        if dropped_blank_pending and not line.text.strip():
+            dropped_blank_pending = False
+            continue
+        dropped_blank_pending = False
+        chunk_frame[len(chunks)] = index
+        chunks.append(line.text)
+
+    # New entries go after the section's last placed entry (or its heading): position -> lines.
+    inserts: dict[int, list[tuple[str, str]]] = {}
+    for section in reading_list.sections:
+        new = [e for e in section.entries if e.id not in placed and home[e.id][0] is section]
+        if not new:
+            continue
+        style = section.style
+        gap = newline if style.blank_between else ""
+        if section.slug in last_slot:
+            position, previous = last_slot[section.slug]
+        elif section.slug in region_start:
+            position, previous = region_start[section.slug], None
+        else:
+            title = (section.path or ("",))[-1]
+            heading = "#" * min(len(section.path) + 1, 6) + " " + title
+            position, previous = len(chunks), None
+            inserts.setdefault(position, []).append(("", f"{newline}{heading}{newline}"))
+        for entry in new:
+            bullet = _next_bullet(style.bullet, previous)
+            previous = bullet
+            text = f"{gap}{bullet}{entry_text(entry, section)}{newline}"
+            inserts.setdefault(position, []).append((entry.id, text))
+            placed.add(entry.id)
+
+    result = Rendered("")
+    out: list[str] = []
+    line_no = 1
+
+    def emit(text: str) -> None:
+        nonlocal line_no
+        if out and not out[-1].endswith(("\n", "\r")):
+            out[-1] += newline
+            line_no += 1
+        out.append(text)
+        line_no += text.count("\n") + text.count("\r") - text.count("\r\n")
+
+    for i in range(len(chunks) + 1):
+        for entry_id, text in inserts.get(i, ()):
+            if entry_id:
+                result.entry_lines[entry_id] = line_no + (1 if text.startswith(newline) else 0)
+            emit(text)
+        if i < len(chunks):
+            if i in chunk_entry:
+                result.entry_lines[chunk_entry[i]] = line_no
+            if i in chunk_frame:
+                result.frame_lines[chunk_frame[i]] = line_no
+            emit(chunks[i])
+    text = "".join(out)
+    if not reading_list.final_newline:
+        text = text.removesuffix(newline)
+    result.text = text
+    return result
+
+
+def slot_ids(frame: Sequence[FrameLine]) -> list[str]:
+    return [line.entry_id for line in frame if isinstance(line, Slot)]

@@ -1,0 +1,134 @@
+"""Turn a parsed Markdown list into canonical entries, matched against the existing ones (pure).
+
+Re-ingesting an edited README must keep ids: each parsed entry is matched to an existing entry
+in three passes, each taking existing entries in list order so that repeated papers pair up in
+order: (1) same section and same content, (2) same content elsewhere (a move), (3) a shared
+identity key, strongest first (arXiv id, DOI, OpenReview id, normalised URL, title + year).
+What the Markdown does not carry (tags, citation keys) is kept from the matched entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field, replace
+
+from zotsync.frame import FrameLine, ReadingList, Slot
+from zotsync.markdown_entry import render_entry
+from zotsync.markdown_list import ParsedItem, ParsedList
+from zotsync.model import Entry, EntryContent, EntryStyle, Section, derive_id, identity_keys
+
+
+@dataclass(slots=True)
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[tuple[str, list[str]]] = field(default_factory=list)
+    moved: list[tuple[str, str, str]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.moved or self.removed)
+
+
+def markdown_to_keep(content: EntryContent, text: str, style: EntryStyle) -> str:
+    """The entry's source, when the section's style would not write it back byte for byte."""
+    return "" if render_entry(content, style) == text else text
+
+
+def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[ReadingList, IngestReport]:
+    report = IngestReport()
+    old: list[tuple[Section, Entry]] = list(existing.entries()) if existing else []
+    claimed: list[bool] = [False] * len(old)
+
+    by_section_content: dict[tuple[str, EntryContent], deque[int]] = defaultdict(deque)
+    by_content: dict[EntryContent, deque[int]] = defaultdict(deque)
+    by_key: dict[str, deque[int]] = defaultdict(deque)
+    for index, (section, entry) in enumerate(old):
+        content = entry.content()
+        by_section_content[(section.slug, content)].append(index)
+        by_content[content].append(index)
+        for key in identity_keys(content):
+            by_key[key].append(index)
+
+    def take(queue: deque[int] | None) -> int | None:
+        while queue:
+            index = queue.popleft()
+            if not claimed[index]:
+                claimed[index] = True
+                return index
+        return None
+
+    section_of: dict[int, str] = {}
+    for section in parsed.sections:
+        for item in section.items:
+            section_of[id(item)] = section.slug
+    match: dict[int, int] = {}
+    items = parsed.items
+    passes = (
+        lambda item: [by_section_content.get((section_of[id(item)], item.parsed.content))],
+        lambda item: [by_content.get(item.parsed.content)],
+        lambda item: [by_key.get(key) for key in identity_keys(item.parsed.content)],
+    )
+    for candidates in passes:
+        for n, item in enumerate(items):
+            if n in match:
+                continue
+            for queue in candidates(item):
+                found = take(queue)
+                if found is not None:
+                    match[n] = found
+                    break
+
+    taken = {entry.id for _, entry in old}
+    ids: list[str] = []
+    entries_by_item: dict[int, Entry] = {}
+    style_of = {section.slug: section.style for section in parsed.sections}
+    for n, item in enumerate(items):
+        slug = section_of[id(item)]
+        content = item.parsed.content
+        markdown = markdown_to_keep(content, item.text, style_of[slug])
+        if n in match:
+            old_section, old_entry = old[match[n]]
+            entry = replace(old_entry.with_content(content), markdown=markdown)
+            changed = old_entry.content().changed_fields(content)
+            if changed:
+                report.changed.append((entry.id, changed))
+            if old_section.slug != slug:
+                report.moved.append((entry.id, old_section.slug, slug))
+            if not changed and old_section.slug == slug:
+                report.unchanged.append(entry.id)
+        else:
+            new_id = derive_id(content.title, content.year, taken)
+            taken.add(new_id)
+            entry = Entry(id=new_id, title="").with_content(content)
+            entry = replace(entry, markdown=markdown)
+            report.added.append(entry.id)
+        ids.append(entry.id)
+        entries_by_item[id(item)] = entry
+    report.removed = [entry.id for index, (_, entry) in enumerate(old) if not claimed[index]]
+
+    frame: list[FrameLine] = []
+    for line in parsed.frame:
+        if isinstance(line, Slot):
+            frame.append(replace(line, entry_id=ids[int(line.entry_id[1:])]))
+        else:
+            frame.append(line)
+    sections = tuple(
+        Section(
+            slug=section.slug,
+            path=section.path,
+            entries=tuple(entries_by_item[id(item)] for item in section.items),
+            style=section.style,
+        )
+        for section in parsed.sections
+    )
+    return (
+        ReadingList(tuple(frame), sections, parsed.newline, parsed.final_newline),
+        report,
+    )
+
+
+def entry_from_item(item: ParsedItem, entry_id: str, style: EntryStyle) -> Entry:
+    entry = Entry(id=entry_id, title="").with_content(item.parsed.content)
+    return replace(entry, markdown=markdown_to_keep(item.parsed.content, item.text, style))

@@ -1,0 +1,541 @@
+"""One entry's Markdown text <-> its fields and its own style.
+
+The text of an entry is what follows the list bullet (the frame keeps the bullet), possibly on
+several lines.  Reading it takes three steps:
+
+1. :func:`scan` cuts it into pieces (text, link, bold, italic) with markdown-it's own link
+   helpers (``parseLinkLabel``, ``parseLinkDestination``, ``parseLinkTitle``), so nested
+   brackets ``[[code]](url)``, destinations with parentheses, ``<...>`` destinations, empty
+   ``()`` and escapes follow CommonMark.  A full inline parse costs four times more and gives
+   nothing we use.
+2. :func:`parse_entry_text` files the pieces under fields: the first piece is the title, then
+   the date (venue and year), the extra links, the authors and any leftover note, each with
+   the literal separator before it.  Those separators and forms make the entry's own
+   :class:`~zotsync.model.EntryStyle`.
+3. :func:`render_entry` is the inverse for a style; a section's style is the own style that
+   reproduces most of its entries (:func:`infer_style`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from markdown_it import MarkdownIt
+from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkTitle
+from markdown_it.rules_inline import StateInline
+
+from zotsync.model import EntryContent, EntryStyle
+
+_MD = MarkdownIt("commonmark")
+_ENV: dict[str, object] = {}
+
+
+@dataclass(slots=True)
+class Piece:
+    """A run of entry text: ``text``, ``link``, ``bold``, ``italic`` or ``code``.
+
+    For a link, ``text`` is the raw label and ``url`` the destination; ``form`` says how an
+    extra link was written (see :data:`~zotsync.model.LINK_FORMS`).  For bold and italic,
+    ``text`` is the raw inner text and ``children`` its pieces.  ``raw`` is the source.
+    """
+
+    kind: str
+    text: str
+    raw: str
+    url: str = ""
+    form: str = ""
+    children: list[Piece] | None = None
+
+
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
+_ESCAPABLE = re.compile(r"\\([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
+
+
+def unescape(text: str) -> str:
+    return _ESCAPABLE.sub(r"\1", text)
+
+
+def _try_link(state: StateInline, src: str, start: int, end: int) -> tuple[int, str] | None:
+    """If ``src[start]`` opens an inline link, return (index after it, destination)."""
+    state.posMax = end
+    label_end = parseLinkLabel(state, start, False)
+    if label_end < 0 or label_end + 1 >= end or src[label_end + 1] != "(":
+        return None
+    pos = label_end + 2
+    while pos < end and src[pos] in " \t\n":
+        pos += 1
+    url = ""
+    if pos < end and src[pos] != ")":
+        dest = parseLinkDestination(src, pos, end)
+        if not dest.ok:
+            return None
+        url, pos = dest.str, dest.pos
+        after_dest = pos
+        while pos < end and src[pos] in " \t\n":
+            pos += 1
+        if pos < end and pos != after_dest and src[pos] in "\"'(":
+            title = parseLinkTitle(src, pos, end, None)
+            if title.ok:
+                pos = title.pos
+                while pos < end and src[pos] in " \t\n":
+                    pos += 1
+    if pos >= end or src[pos] != ")":
+        return None
+    return pos + 1, url
+
+
+def _find_closing(src: str, start: int, end: int, marker: str) -> int:
+    """Index of the closing emphasis ``marker`` after ``start``, skipping escapes, or -1."""
+    i = start
+    n = len(marker)
+    while i < end:
+        c = src[i]
+        if c == "\\":
+            i += 2
+            continue
+        if src.startswith(marker, i) and not src[i - 1].isspace():
+            after = src[i + n : i + n + 1]
+            if n == 1 and after == marker:  # part of a ** run: not our closer
+                i += 2
+                continue
+            if marker[0] == "_" and after.isalnum():
+                i += 1
+                continue
+            return i
+        i += 1
+    return -1
+
+
+def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
+    """Cut ``src[start:end]`` into pieces (see :class:`Piece`)."""
+    end = len(src) if end is None else end
+    state = StateInline(src, _MD, _ENV, [])
+    pieces: list[Piece] = []
+    text_start = i = start
+
+    def flush(upto: int) -> None:
+        if upto > text_start:
+            chunk = src[text_start:upto]
+            if pieces and pieces[-1].kind == "text":
+                pieces[-1].text += chunk
+                pieces[-1].raw += chunk
+            else:
+                pieces.append(Piece("text", chunk, chunk))
+
+    while i < end:
+        c = src[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "`":
+            run = len(src[i:end]) - len(src[i:end].lstrip("`"))
+            close = src.find("`" * run, i + run, end)
+            i = close + run if close >= 0 else i + run
+            continue
+        if c == "[" or (c == "!" and src.startswith("[", i + 1)):
+            open_at = i + 1 if c == "!" else i
+            found = _try_link(state, src, open_at, end)
+            if found is not None:
+                after, url = found
+                flush(i)
+                label_end = src.rfind("]", open_at, after)
+                while label_end > open_at and src[label_end + 1] != "(":
+                    label_end = src.rfind("]", open_at, label_end)
+                kind = "image" if c == "!" else "link"
+                pieces.append(Piece(kind, src[open_at + 1 : label_end], src[i:after], url))
+                text_start = i = after
+                continue
+            i += 1
+            continue
+        if c == "<":
+            auto = _AUTOLINK.match(src, i, end)
+            if auto:
+                flush(i)
+                pieces.append(Piece("link", auto.group(1), auto.group(0), auto.group(1), "auto"))
+                text_start = i = auto.end()
+                continue
+        if c in "*_" and i + 1 < end and not src[i + 1].isspace():
+            if c == "_" and i > 0 and src[i - 1].isalnum():
+                i += 1
+                continue
+            double = src.startswith(c * 2, i)
+            marker = c * 2 if double else c
+            inner_start = i + len(marker)
+            if inner_start < end and not src[inner_start].isspace():
+                close = _find_closing(src, inner_start, end, marker)
+                if close > inner_start:
+                    flush(i)
+                    kind = "bold" if double else "italic"
+                    children = scan(src, inner_start, close)
+                    raw = src[i : close + len(marker)]
+                    pieces.append(Piece(kind, src[inner_start:close], raw, children=children))
+                    text_start = i = close + len(marker)
+                    continue
+            i += len(marker)
+            continue
+        i += 1
+    flush(end)
+    return pieces
+
+
+# --------------------------------------------------------------------------- reading fields
+
+_YEAR = re.compile(r"(?<![\d.:/])(1[89]\d\d|20\d\d)(?![\d.])")
+_SEP_CHARS = " \t\r\n,.;:|\\-\u2013\u2014"
+_URL_LABELS = {"paper", "pdf", "arxiv", "link", "url"}
+_KIND_SPLIT = re.compile(r"^([A-Za-z][A-Za-z ]{0,20})--(.+)$", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    content: EntryContent
+    style: EntryStyle
+
+
+def _split_sep(text: str) -> tuple[str, str, str]:
+    stripped_left = text.lstrip(_SEP_CHARS)
+    lead = text[: len(text) - len(stripped_left)]
+    core = stripped_left.rstrip(_SEP_CHARS)
+    trail = stripped_left[len(core) :]
+    return lead, core, trail
+
+
+def parse_date(text: str) -> tuple[str, int | None, str | None]:
+    """(venue, year, date form) of a date text; the form is None if no form writes it back."""
+    matches = list(_YEAR.finditer(text))
+    if not matches:
+        return text, None, "{venue}"
+    found = matches[-1]
+    year = int(found.group(1))
+    before, after = text[: found.start()], text[found.end() :]
+    if before == "(" and after == ")":
+        return "", year, "({year})"
+    if not before and not after:
+        return "", year, "{year}"
+    if not after:
+        for suffix, form in ((" (", None), (", ", "{venue}, {year}"), (" ", "{venue} {year}")):
+            if before.endswith(suffix) and form and len(before) > len(suffix):
+                return before[: -len(suffix)], year, form
+    if after == ")" and before.endswith(" (") and len(before) > 2:
+        return before[:-2], year, "{venue} ({year})"
+    if not before and after.startswith(" ") and len(after) > 1:
+        return after[1:], year, "{year} {venue}"
+    venue = " ".join((before + " " + after).replace("()", " ").split())
+    return venue, year, None
+
+
+def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
+    """Names in an author text, and the joiner before the last name (None if one name)."""
+    match = re.match(r"^(.*?)(,? and |, & | & )([^,]+)$", text, re.DOTALL)
+    if match:
+        head, last_sep, last = match.groups()
+        names = [name.strip() for name in head.split(",")] + [last.strip()]
+        return tuple(names), last_sep
+    names = [name.strip() for name in text.split(",")]
+    return tuple(names), (", " if len(names) > 1 else None)
+
+
+def _plain_text(pieces: list[Piece]) -> str:
+    return unescape("".join(p.raw if p.kind != "link" else p.text for p in pieces))
+
+
+def _label_link(pieces: list[Piece], i: int) -> tuple[str, str, str, int] | None:
+    """An extra link at ``pieces[i]``: (label, url, form, pieces used), else None."""
+    piece = pieces[i]
+    if piece.kind == "link" and piece.form != "auto":
+        if piece.text.startswith("[") and piece.text.endswith("]") and len(piece.text) > 2:
+            return unescape(piece.text[1:-1]), piece.url, "[[{label}]]({url})", 1
+        return unescape(piece.text), piece.url, "[{label}]({url})", 1
+    return None
+
+
+def _merge_wrapped_links(pieces: list[Piece]) -> list[Piece]:
+    """``[`` + link + ``]`` (the ``[[Paper](url)]`` form) becomes one wrapped link piece."""
+    out: list[Piece] = []
+    i = 0
+    while i < len(pieces):
+        p = pieces[i]
+        if (
+            p.kind == "text"
+            and p.text.endswith("[")
+            and i + 2 < len(pieces)
+            and pieces[i + 1].kind == "link"
+            and pieces[i + 2].kind == "text"
+            and pieces[i + 2].text.startswith("]")
+        ):
+            link, after = pieces[i + 1], pieces[i + 2]
+            if len(p.text) > 1:
+                out.append(Piece("text", p.text[:-1], p.raw[:-1]))
+            out.append(
+                Piece("link", link.text, "[" + link.raw + "]", link.url, "[[{label}]({url})]")
+            )
+            rest = after.text[1:]
+            if rest:
+                pieces[i + 2] = Piece("text", rest, rest)
+                i += 2
+            else:
+                i += 3
+            continue
+        out.append(p)
+        i += 1
+    return out
+
+
+def _title_piece(pieces: list[Piece]) -> tuple[str, str, str, str, int] | None:
+    """(title form, title, url, kind, pieces used) for the entry's first piece, or None."""
+    if not pieces:
+        return None
+    first = pieces[0]
+    if first.kind == "link" and first.form not in ("auto", "[[{label}]({url})]"):
+        label = first.text
+        if label.startswith("!["):
+            return None
+        if label.startswith("[") and label.endswith("]") and len(label) > 2:
+            inner = unescape(label[1:-1])
+            split = _KIND_SPLIT.match(inner)
+            if split:
+                return "label", split.group(2), first.url, split.group(1), 1
+            return "label", inner, first.url, "", 1
+        return "link", unescape(label), first.url, "", 1
+    if first.kind == "bold" and first.children is not None:
+        kids = first.children
+        if len(kids) == 1 and kids[0].kind == "link" and not kids[0].text.startswith("!["):
+            return "bold_link", unescape(kids[0].text), kids[0].url, "", 1
+        if any(k.kind in ("link", "image") for k in kids):
+            return None
+        return "bold", unescape(first.text), "", "", 1
+    if first.kind == "text" and len(pieces) > 1:
+        nxt = pieces[1]
+        lead, core, _trail = _split_sep(first.text)
+        if (
+            not lead
+            and nxt.kind == "link"
+            and (nxt.text.startswith("[") or nxt.form == "[[{label}]({url})]")
+            and len(core.split()) >= 2
+            and "\n" not in core
+            and "[" not in core
+        ):
+            return "plain", unescape(core), "", "", 1
+    return None
+
+
+def parse_entry_text(text: str) -> ParsedEntry | None:
+    """Fields and own style of an entry's text, or None if the text is not an entry.
+
+    An entry starts with its title (a link, bold text, a ``[[Kind--Title]](url)`` link, or a
+    plain title followed by an extra link) and has at least one link, possibly empty ``()``.
+    """
+    if not text or text[0].isspace():
+        return None
+    pieces = _merge_wrapped_links(scan(text))
+    head = _title_piece(pieces)
+    if head is None:
+        return None
+    title_form, title, url, kind, used = head
+    if title_form == "plain":
+        core_len = len(pieces[0].text.rstrip(_SEP_CHARS))
+        rest_text = pieces[0].text[core_len:]
+        tail = [Piece("text", rest_text, rest_text), *pieces[1:]] if rest_text else pieces[1:]
+    else:
+        tail = pieces[used:]
+    if url.startswith("#"):
+        return None  # a table-of-contents link, not a paper
+
+    parts: list[str] = []
+    seps: list[str] = []
+    links: list[tuple[str, str]] = []
+    link_forms: list[str] = []
+    link_seps: list[str] = []
+    authors: tuple[str, ...] = ()
+    author_last: str | None = None
+    authors_form = "{authors}"
+    venue, year, date_form = "", None, None
+    notes: list[str] = []
+    pending = ""
+
+    for i, piece in enumerate(tail):
+        link = _label_link(tail, i) if piece.kind == "link" else None
+        if link is not None:
+            label, link_url, form, _n = link
+            if parts and parts[-1] == "links" and pending.strip(" ,|") == "":
+                link_seps.append(pending)
+            else:
+                parts.append("links")
+                seps.append(pending)
+            links.append((label, link_url))
+            link_forms.append(form)
+            pending = ""
+            continue
+        if piece.kind == "text":
+            lead, core, trail = _split_sep(piece.text)
+            next_is_italic = i + 1 < len(tail) and tail[i + 1].kind == "italic"
+            if not core or (next_is_italic and core.lower() in ("by", "by:")):
+                pending += piece.text
+                continue
+            pending += lead
+            if "date" not in parts and (_YEAR.search(core) or "links" not in parts):
+                venue, year, date_form = parse_date(unescape(core))
+                parts.append("date")
+            else:
+                notes.append(unescape(core))
+                parts.append("note")
+            seps.append(pending)
+            pending = trail
+            continue
+        if piece.kind == "italic" and not authors and not _YEAR.search(piece.text):
+            authors, author_last = split_authors(_plain_text(piece.children or []))
+            authors_form = "*{authors}*"
+            parts.append("authors")
+            seps.append(pending)
+            pending = ""
+            continue
+        notes.append(piece.raw)
+        parts.append("note")
+        seps.append(pending)
+        pending = ""
+
+    if not url and links and (title_form in ("bold", "plain")):
+        label0 = links[0][0]
+        url_label = label0 if label0.lower() in _URL_LABELS else ""
+    else:
+        url_label = ""
+    if url_label:
+        url = links[0][1]
+        links = links[1:]
+    if not url and not links and title_form in ("bold", "plain"):
+        return None  # a bold line without any link is a group heading, not an entry
+
+    unique_links: list[tuple[str, str]] = []
+    seen: Counter[str] = Counter()
+    for label, link_url in links:
+        seen[label] += 1
+        unique_links.append((label if seen[label] == 1 else f"{label} ({seen[label]})", link_url))
+
+    content = EntryContent(
+        title=title,
+        url=url,
+        venue=venue,
+        year=year,
+        authors=authors,
+        links=tuple(unique_links),
+        kind=kind,
+        note=" ".join(notes),
+    )
+    defaults = EntryStyle()
+    style = EntryStyle(
+        title=title_form,
+        parts=tuple(parts),
+        seps=tuple(seps),
+        end=pending,
+        date_form=date_form or defaults.date_form,
+        link_form=link_forms[0] if link_forms else defaults.link_form,
+        link_sep=link_seps[0] if link_seps else defaults.link_sep,
+        url_label=url_label,
+        authors_form=authors_form,
+        author_last=author_last or defaults.author_last,
+    )
+    return ParsedEntry(content, style)
+
+
+# --------------------------------------------------------------------------- writing
+
+_ESCAPE_ALWAYS = re.compile(r"([\\\[\]*`<])")
+_ESCAPE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def escape(text: str) -> str:
+    """Escape text so Markdown shows it literally: no links, emphasis or HTML get in."""
+    text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
+    text = _ESCAPE_UNDERSCORE.sub(r"\\_", text)
+    return " ".join(text.split("\n"))
+
+
+def destination(url: str) -> str:
+    """A link destination for ``url``; ``<...>`` when it has spaces or unbalanced parens."""
+    depth = 0
+    balanced = True
+    for c in url:
+        depth += (c == "(") - (c == ")")
+        if depth < 0:
+            balanced = False
+            break
+    if balanced and depth == 0 and not re.search(r"[\s<>\\]", url):
+        return url
+    return "<" + re.sub(r"([<>\\])", r"\\\1", url).replace("\n", " ") + ">"
+
+
+def _render_date(content: EntryContent, form: str) -> str:
+    venue, year = escape(content.venue), content.year
+    if venue and year is not None:
+        if "{venue}" not in form or "{year}" not in form:
+            form = "{venue} {year}"
+        return form.format(venue=venue, year=year)
+    if year is not None:
+        return "({year})".format(year=year) if "({year})" in form else str(year)
+    return venue
+
+
+def _render_authors(content: EntryContent, style: EntryStyle) -> str:
+    names = [escape(name) for name in content.authors]
+    if not names:
+        return ""
+    joined = names[0] if len(names) == 1 else style.author_sep.join(names[:-1]) + style.author_last + names[-1]
+    return style.authors_form.format(authors=joined)
+
+
+_DEFAULT_SEPS = {"date": ", ", "links": " ", "authors": ", by ", "note": " "}
+
+
+def render_entry(content: EntryContent, style: EntryStyle) -> str:
+    """The entry's text (without the list bullet) in ``style``; inverse of the parser."""
+    title = escape(content.title)
+    url = destination(content.url)
+    links = list(content.links)
+    form = style.title
+    if form == "link":
+        out = [f"[{title}]({url})"]
+    elif form == "bold_link":
+        out = [f"**[{title}]({url})**"]
+    elif form == "label":
+        kind = f"{escape(content.kind)}--" if content.kind else ""
+        out = [f"[[{kind}{title}]]({url})"]
+    else:
+        out = [f"**{title}**" if form == "bold" else title]
+        if content.url:
+            links.insert(0, (style.url_label or "paper", content.url))
+    rendered = {
+        "date": _render_date(content, style.date_form),
+        "links": style.link_sep.join(
+            style.link_form.format(label=escape(label), url=destination(link_url))
+            for label, link_url in links
+        ),
+        "authors": _render_authors(content, style),
+        "note": content.note,
+    }
+    parts = list(zip(style.parts, style.seps))
+    for name in ("date", "links", "authors", "note"):
+        if name not in style.parts:
+            parts.append((name, _DEFAULT_SEPS[name]))
+    for name, sep in parts:
+        if rendered[name]:
+            out.append(sep)
+            out.append(rendered[name])
+            rendered[name] = ""
+    out.append(style.end)
+    return "".join(out)
+
+
+def infer_style(samples: list[tuple[str, ParsedEntry]], fallback: EntryStyle) -> EntryStyle:
+    """The own style (of at most the five commonest) that reproduces most entries exactly."""
+    if not samples:
+        return fallback
+    counts = Counter(parsed.style for _, parsed in samples)
+    candidates = [style for style, _ in counts.most_common(5)]
+    best, best_score = candidates[0], -1
+    for candidate in candidates:
+        score = sum(render_entry(p.content, candidate) == text for text, p in samples)
+        if score > best_score:
+            best, best_score = candidate, score
+    return replace(best, bullet=fallback.bullet, blank_between=fallback.blank_between)

@@ -1,0 +1,328 @@
+"""A whole Markdown list -> frame, sections and parsed entries (the Markdown reader).
+
+markdown-it-py's block parser (inline parsing switched off: it is most of the cost and the
+entry reader does the inline work it needs) gives headings, paragraphs and list items with
+their source line ranges.  Candidates for entries are top-level paragraphs and list items; a
+list item whose first paragraph is only a bold or short plain title and which holds a nested
+list is a *group*: a sub-section named by that title (seed 002's "OpenAI Multimodal Research").
+Everything that is not an entry stays in the frame, verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from zotsync.frame import FrameLine, ReadingList, Rendered, SectionMark, Slot, Verbatim, render, split_lines
+from zotsync.markdown_entry import (
+    ParsedEntry,
+    _plain_text,
+    infer_style,
+    parse_entry_text,
+    render_entry,
+    scan,
+)
+from zotsync.model import Entry, EntryStyle, Section, SectionPath, slugify
+
+_BLOCK_MD = MarkdownIt("commonmark")
+_BLOCK_MD.disable(["inline", "text_join"])
+_BULLET = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
+TOP_SLUG = "top"
+
+
+@dataclass(slots=True)
+class ParsedItem:
+    """An entry as read: its exact source text, fields, own style and 1-based line."""
+
+    text: str
+    parsed: ParsedEntry
+    line: int
+
+
+@dataclass(slots=True)
+class ParsedSection:
+    slug: str
+    path: SectionPath
+    items: list[ParsedItem] = field(default_factory=list)
+    style: EntryStyle = field(default_factory=EntryStyle)
+
+
+@dataclass(slots=True)
+class ParsedList:
+    """The reader's result.  Frame slots name entries ``"#<n>"``, n indexing :attr:`items`."""
+
+    frame: list[FrameLine]
+    sections: list[ParsedSection]
+    items: list[ParsedItem]
+    newline: str
+    final_newline: bool
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int
+    end: int
+    prefix: str
+    item: ParsedItem
+    section: str
+
+
+def _heading_text(content: str) -> str:
+    text = _plain_text(scan(content)).strip()
+    return " ".join(text.split()) or "Untitled"
+
+
+def _entry_at(lines: list[str], start: int, end: int, prefix_len: int) -> str:
+    text = lines[start][prefix_len:] + "".join(lines[start + 1 : end])
+    return text.rstrip("\r\n")
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.lines = split_lines(text)
+        terminators = Counter(
+            line[len(line.rstrip("\r\n")) :] for line in self.lines if line.endswith(("\n", "\r"))
+        )
+        self.newline = terminators.most_common(1)[0][0] if terminators else "\n"
+        self.final_newline = not self.lines or self.lines[-1].endswith(("\n", "\r"))
+        if not self.final_newline:
+            self.lines[-1] += self.newline
+        self.tokens = _BLOCK_MD.parse(text)
+        self.spans: list[_Span] = []
+        self.marks: dict[int, str] = {}
+        self.sections: dict[str, ParsedSection] = {}
+        self.slug_of_path: dict[SectionPath, str] = {}
+        self.current = TOP_SLUG
+        self.sections[TOP_SLUG] = ParsedSection(TOP_SLUG, ())
+        self.slug_of_path[()] = TOP_SLUG
+
+    # -- sections
+
+    def _section(self, path: SectionPath) -> str:
+        slug = self.slug_of_path.get(path)
+        if slug is None:
+            base = "--".join(slugify(name, max_words=6) or "section" for name in path) or "section"
+            slug, n = base, 2
+            while slug in self.sections:
+                slug, n = f"{base}-{n}", n + 1
+            self.slug_of_path[path] = slug
+            self.sections[slug] = ParsedSection(slug, path)
+        return slug
+
+    def _enter(self, line: int, path: SectionPath) -> None:
+        self.current = self._section(path)
+        self.marks[line] = self.current
+
+    # -- entries
+
+    def _add(self, start: int, end: int, prefix_len: int, parsed: ParsedEntry, text: str) -> None:
+        while end - 1 > start and not self.lines[end - 1].strip():
+            end -= 1
+        item = ParsedItem(text, parsed, start + 1)
+        self.spans.append(_Span(start, end, self.lines[start][:prefix_len], item, self.current))
+
+    def _try_block(self, start: int, end: int, prefix_len: int, full_end: int) -> bool:
+        text = _entry_at(self.lines, start, end, prefix_len)
+        parsed = parse_entry_text(text)
+        if parsed is None:
+            return False
+        if full_end != end:
+            while full_end - 1 > start and not self.lines[full_end - 1].strip():
+                full_end -= 1
+            text = _entry_at(self.lines, start, full_end, prefix_len)
+            parsed = parse_entry_text(text) or parsed
+        self._add(start, full_end, prefix_len, parsed, text)
+        return True
+
+    def _paragraph(self, start: int, end: int) -> None:
+        prefix_len = len(self.lines[start]) - len(self.lines[start].lstrip(" "))
+        if self._try_block(start, end, prefix_len, end):
+            return
+        if end - start < 2:
+            return
+        # Several one-line entries with no blank line between them form one paragraph.
+        singles = []
+        for line in range(start, end):
+            indent = len(self.lines[line]) - len(self.lines[line].lstrip(" "))
+            text = _entry_at(self.lines, line, line + 1, indent)
+            parsed = parse_entry_text(text)
+            if parsed is None:
+                return
+            singles.append((line, indent, parsed, text))
+        for line, indent, parsed, text in singles:
+            self._add(line, line + 1, indent, parsed, text)
+
+    def read(self) -> ParsedList:
+        tokens = self.tokens
+        headings: list[tuple[int, str]] = []
+        heading_levels = [
+            int(tok.tag[1:]) for tok in tokens if tok.type == "heading_open" and tok.level == 0
+        ]
+        title_level = None
+        if heading_levels and heading_levels.count(heading_levels[0]) == 1:
+            if heading_levels[0] == min(heading_levels) and len(heading_levels) > 1:
+                title_level = heading_levels[0]
+        containers: list[str] = []
+        groups: list[tuple[int, SectionPath]] = []  # (list item depth, path to return to)
+        skip_to_level: int | None = None
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if skip_to_level is not None:
+                if tok.type == "list_item_close" and tok.level == skip_to_level:
+                    skip_to_level = None
+                i += 1
+                continue
+            if tok.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
+                containers.append(tok.type)
+            elif tok.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
+                containers.pop()
+            elif tok.type == "heading_open" and not containers and tok.map:
+                level = int(tok.tag[1:])
+                if level == title_level:
+                    headings = []
+                else:
+                    while headings and headings[-1][0] >= level:
+                        headings.pop()
+                    headings.append((level, _heading_text(tokens[i + 1].content)))
+                    self._enter(tok.map[1], tuple(name for _, name in headings))
+            elif tok.type == "paragraph_open" and not containers and tok.map:
+                self._paragraph(tok.map[0], tok.map[1])
+            elif (
+                tok.type == "list_item_open"
+                and "blockquote_open" not in containers
+                and tok.map
+            ):
+                self._list_item(tokens, i, groups)
+                if self.spans and self.spans[-1].start == tok.map[0]:
+                    skip_to_level = tok.level
+            elif tok.type == "list_item_close" and groups and groups[-1][0] == tok.level:
+                _, back_to = groups.pop()
+                close_line = self._item_end(tokens, i)
+                if close_line is not None:
+                    self._enter(close_line, back_to)
+            i += 1
+        return self._result()
+
+    def _item_end(self, tokens: list[Token], close_index: int) -> int | None:
+        """The line after the list item closed at ``close_index`` (None at the end)."""
+        depth = 0
+        for j in range(close_index, -1, -1):
+            tok = tokens[j]
+            if tok.type == "list_item_close":
+                depth += 1
+            elif tok.type == "list_item_open":
+                depth -= 1
+                if depth == 0 and tok.map:
+                    end = tok.map[1]
+                    while end - 1 > tok.map[0] and not self.lines[end - 1].strip():
+                        end -= 1
+                    return end if end < len(self.lines) else None
+        return None
+
+    def _list_item(self, tokens: list[Token], i: int, groups: list[tuple[int, SectionPath]]) -> None:
+        tok = tokens[i]
+        assert tok.map is not None
+        start, end = tok.map
+        bullet = _BULLET.match(self.lines[start])
+        if bullet is None:
+            return
+        first = tokens[i + 1] if i + 1 < len(tokens) else None
+        if first is None or first.type != "paragraph_open" or first.map is None:
+            return
+        if self._try_block(start, first.map[1], bullet.end(), end):
+            return
+        nested = i + 4 < len(tokens) and tokens[i + 4].type in (
+            "bullet_list_open",
+            "ordered_list_open",
+        )
+        if not nested:
+            return
+        title_pieces = scan(tokens[i + 2].content)
+        is_title = (
+            len([p for p in title_pieces if p.kind != "text" or p.text.strip()]) == 1
+            and title_pieces[0].kind in ("bold", "text")
+            and first.map[1] - first.map[0] == 1
+        )
+        if not is_title:
+            return
+        name = _plain_text(title_pieces).strip()
+        if not name or len(name) > 120:
+            return
+        parent = self.sections[self.current].path
+        groups.append((tok.level, parent))
+        self._enter(first.map[1], (*parent, name))
+
+    def _result(self) -> ParsedList:
+        frame: list[FrameLine] = []
+        items: list[ParsedItem] = []
+        spans = {span.start: span for span in self.spans}
+        slot_sections: dict[str, list[tuple[str, ParsedItem, bool]]] = {}
+        line = 0
+        total = len(self.lines)
+        while line <= total:
+            if line in self.marks:
+                frame.append(SectionMark(self.marks[line]))
+            if line == total:
+                break
+            span = spans.get(line)
+            if span is None:
+                frame.append(Verbatim(self.lines[line]))
+                line += 1
+                continue
+            last = self.lines[span.end - 1]
+            terminator = last[len(last.rstrip("\r\n")) :]
+            frame.append(Slot(span.prefix, f"#{len(items)}", terminator))
+            items.append(span.item)
+            self.sections[span.section].items.append(span.item)
+            blank_after = span.end < total and not self.lines[span.end].strip()
+            slot_sections.setdefault(span.section, []).append((span.prefix, span.item, blank_after))
+            line = span.end
+        sections = [s for s in self.sections.values() if s.slug != TOP_SLUG or s.items]
+        if not self.sections[TOP_SLUG].items and frame and frame[0] == SectionMark(TOP_SLUG):
+            frame.pop(0)
+        self._infer_styles(sections, slot_sections)
+        return ParsedList(frame, sections, items, self.newline, self.final_newline)
+
+    def _infer_styles(
+        self,
+        sections: list[ParsedSection],
+        slots: dict[str, list[tuple[str, ParsedItem, bool]]],
+    ) -> None:
+        weights: Counter[EntryStyle] = Counter()
+        for section in sections:
+            seen = slots.get(section.slug, [])
+            if not seen:
+                continue
+            bullet = Counter(prefix for prefix, _, _ in seen).most_common(1)[0][0]
+            blank = sum(b for _, _, b in seen) * 2 >= len(seen) if len(seen) > 1 else not bullet
+            frame_style = EntryStyle(bullet=bullet, blank_between=blank)
+            samples = [(item.text, item.parsed) for _, item, _ in seen]
+            section.style = infer_style(samples, frame_style)
+            weights[section.style] += len(seen)
+        default = weights.most_common(1)[0][0] if weights else EntryStyle()
+        for section in sections:
+            if section.slug not in slots:
+                section.style = replace(default)
+
+
+def read_list(text: str) -> ParsedList:
+    """Read a Markdown list (already decoded).  Never raises on odd Markdown."""
+    return _Reader(text).read()
+
+
+def entry_markdown(entry: Entry, section: Section) -> str:
+    """An entry's Markdown: its kept source while that still says the same, else rendered."""
+    if entry.markdown:
+        parsed = parse_entry_text(entry.markdown)
+        if parsed is not None and parsed.content == entry.content():
+            return entry.markdown
+    return render_entry(entry.content(), section.style)
+
+
+def render_list(reading_list: ReadingList) -> Rendered:
+    return render(reading_list, entry_markdown)

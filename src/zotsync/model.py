@@ -1,0 +1,261 @@
+"""The canonical reading list: entries, sections and entry styles (pure, stdlib only).
+
+An :class:`Entry` is everything the list says about one paper.  Its ``id`` is derived once from
+the title and year when the entry first appears and is never recomputed.  Identity for matching
+(re-ingest now, Zotero adoption later) is a list of keys, strongest first: arXiv id, DOI,
+OpenReview id, normalised URL, normalised title + year.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from urllib.parse import urlsplit
+
+SectionPath = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One paper (or post, video, page) of a list.
+
+    ``links`` keeps the list's labels (``code``, ``blog``, ``homepage``…) in their order.
+    ``kind`` is a label the list puts in front of the title (``Blog`` in ``[[Blog--Title]](url)``).
+    ``note`` is text of the entry the parser could not file under another field.
+    ``markdown`` is the entry's exact source, kept only when the section's style does not
+    reproduce it byte for byte; it is used while it still parses to the entry's fields.
+    """
+
+    id: str
+    title: str
+    url: str = ""
+    venue: str = ""
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
+    kind: str = ""
+    note: str = ""
+    tags: tuple[str, ...] = ()
+    citation_key: str = ""
+    markdown: str = ""
+
+    def content(self) -> EntryContent:
+        """The fields the Markdown carries (what a re-ingest can change)."""
+        return EntryContent(
+            title=self.title,
+            url=self.url,
+            venue=self.venue,
+            year=self.year,
+            authors=self.authors,
+            links=self.links,
+            kind=self.kind,
+            note=self.note,
+        )
+
+    def with_content(self, content: EntryContent) -> Entry:
+        return replace(
+            self,
+            title=content.title,
+            url=content.url,
+            venue=content.venue,
+            year=content.year,
+            authors=content.authors,
+            links=content.links,
+            kind=content.kind,
+            note=content.note,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EntryContent:
+    """The part of an entry that the Markdown line carries."""
+
+    title: str
+    url: str = ""
+    venue: str = ""
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
+    kind: str = ""
+    note: str = ""
+
+    def changed_fields(self, other: EntryContent) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryStyle:
+    """How a section writes its entries, inferred from them at ingest and recorded.
+
+    The entry text (after the list bullet, which the frame keeps) is::
+
+        TITLE  (sep part)*  end
+
+    ``title``: ``link`` ``[T](url)``, ``bold`` ``**T**``, ``bold_link`` ``**[T](url)**``,
+    ``label`` ``[[Kind--T]](url)``, ``plain`` ``T``.  ``parts`` orders ``date``, ``links``,
+    ``authors`` and ``note``; ``seps`` holds the literal text before each part.
+    ``date_form`` is one of :data:`DATE_FORMS`; ``link_form`` one of :data:`LINK_FORMS`.
+    ``url_label`` is set when the paper's URL is written as the first extra link
+    (``[[paper]](url)``) because the title is not a link.
+    """
+
+    bullet: str = ""
+    title: str = "link"
+    parts: tuple[str, ...] = ("date", "links")
+    seps: tuple[str, ...] = (", ", " ")
+    end: str = ""
+    date_form: str = "{venue} {year}"
+    link_form: str = "[[{label}]]({url})"
+    link_sep: str = " "
+    url_label: str = ""
+    authors_form: str = "{authors}"
+    author_sep: str = ", "
+    author_last: str = ", and "
+    blank_between: bool = True
+
+    def as_dict(self) -> dict[str, object]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> EntryStyle:
+        known = {f.name for f in fields(cls)}
+        kwargs: dict[str, object] = {}
+        for key, value in data.items():
+            if key not in known:
+                raise ValueError(f"unknown style key {key!r}")
+            kwargs[key] = tuple(value) if isinstance(value, list) else value
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _plain(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+DATE_FORMS = (
+    "{venue} {year}",
+    "{venue}, {year}",
+    "{venue} ({year})",
+    "{year} {venue}",
+    "({year})",
+    "{year}",
+    "{venue}",
+)
+LINK_FORMS = ("[[{label}]]({url})", "[[{label}]({url})]", "[{label}]({url})")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section of the list (a heading, or a bold group bullet with nested entries)."""
+
+    slug: str
+    path: SectionPath
+    entries: tuple[Entry, ...] = ()
+    style: EntryStyle = field(default_factory=EntryStyle)
+
+
+# --------------------------------------------------------------------------- identity
+
+_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+)", re.IGNORECASE)
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s?#]+)", re.IGNORECASE)
+_OPENREVIEW = re.compile(r"openreview\.net/(?:forum|pdf)\?(?:.*&)?id=([A-Za-z0-9_-]+)", re.I)
+_TRAILING_PDF = re.compile(r"(\.pdf)?/?$", re.IGNORECASE)
+
+
+def arxiv_id(url: str) -> str | None:
+    """The arXiv id in an arxiv.org URL (version and ``.pdf`` dropped), if it is well formed."""
+    path = arxiv_path(url)
+    match = _ARXIV_ID.fullmatch(path) if path is not None else None
+    return match.group(1) if match else None
+
+
+def arxiv_path(url: str) -> str | None:
+    """What follows ``arxiv.org/abs/`` (well formed or not), for the linter."""
+    match = _ARXIV_URL.search(url)
+    return _TRAILING_PDF.sub("", match.group(1)) if match else None
+
+
+def doi(url: str) -> str | None:
+    match = _DOI.search(url)
+    if not match:
+        return None
+    return _TRAILING_PDF.sub("", match.group(1)).lower()
+
+
+def openreview_id(url: str) -> str | None:
+    match = _OPENREVIEW.search(url)
+    return match.group(1) if match else None
+
+
+def normalise_url(url: str) -> str | None:
+    """Scheme-, ``www.``- and trailing-slash-insensitive form of a URL, or None if not a URL."""
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.lower().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{path}{query}"
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII letters and digits, one space between words (for titles and slugs)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return " ".join(re.findall(r"[a-z0-9]+", ascii_only))
+
+
+def identity_keys(content: EntryContent) -> list[str]:
+    """Identity keys of an entry, strongest first (see the module docstring)."""
+    keys: list[str] = []
+    url = content.url
+    if url:
+        if (found := arxiv_id(url)) is not None:
+            keys.append(f"arxiv:{found}")
+        if (found := doi(url)) is not None:
+            keys.append(f"doi:{found}")
+        if (found := openreview_id(url)) is not None:
+            keys.append(f"openreview:{found}")
+        if (found := normalise_url(url)) is not None:
+            keys.append(f"url:{found}")
+    title = fold(content.title)
+    if title:
+        keys.append(f"title:{title}|{content.year or ''}")
+    return keys
+
+
+# --------------------------------------------------------------------------- ids and slugs
+
+_STOP_WORDS = frozenset(
+    "a an the of and or for in on at to with from by via as is are be its it do does "
+    "what how why when which towards toward into over under than more not".split()
+)
+
+
+def slugify(text: str, *, max_words: int = 8) -> str:
+    words = fold(text).split()
+    return "-".join(words[:max_words])
+
+
+def derive_id(title: str, year: int | None, taken: Iterable[str] | set[str]) -> str:
+    """A short, readable id: up to five significant title words and the year, made unique."""
+    taken_set = taken if isinstance(taken, set) else set(taken)
+    words = [w for w in fold(title).split() if w not in _STOP_WORDS] or fold(title).split()
+    base = "-".join(words[:5]) or "entry"
+    if year is not None:
+        base = f"{base}-{year}"
+    candidate, n = base, 2
+    while candidate in taken_set:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
