@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from yaml.resolver import Resolver
 
 from zotsync.errors import InputError
 from zotsync.frame import ReadingList, frame_from_text, frame_to_text
+from zotsync.mapping import VenueTable
 from zotsync.model import ID_PATTERN, Entry, EntryStyle, Section
 
 FORMAT = 1
@@ -125,7 +127,9 @@ def section_to_yaml(section: Section) -> str:
 
 def _emit_mapping(mapping: Mapping[str, object], indent: str, out: list[str]) -> None:
     for key, value in mapping.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and not value:
+            out.append(f"{indent}{scalar(key)}: {{}}\n")
+        elif isinstance(value, Mapping):
             out.append(f"{indent}{scalar(key)}:\n")
             _emit_mapping(value, indent + "  ", out)
         elif isinstance(value, list):
@@ -526,3 +530,22 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
 
 def iter_section_files(folder: Path) -> Iterable[Path]:
     return sorted((folder / "sections").glob("*.yaml"))
+
+
+def load_venues(path: Path | None) -> VenueTable:
+    """The venue table of a mapping file (the built-in default mapping when ``path`` is None)."""
+    if path is None:
+        data = resources.files("zotsync").joinpath("data/default-mapping.yaml").read_bytes()
+        path = Path("<built-in default-mapping.yaml>")
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(path, None, f"cannot read mapping: {error.strerror}") from None
+    node, doc = _load_yaml(path, data.decode("utf-8", errors="replace"))
+    if not isinstance(doc, dict) or not isinstance(doc.get("venues", {}), dict):
+        raise _fail(path, node, "a mapping file has `venues:` mapping names to {type, name}")
+    try:
+        return VenueTable.from_dict(doc.get("venues") or {})
+    except (ValueError, AttributeError) as error:
+        raise _fail(path, node, f"bad venue: {error}") from None

@@ -1,0 +1,164 @@
+"""Lint a reading list for CI (pure): each finding names a file and line.
+
+Entry findings point at the entry in its section's YAML file (where it is fixed) and also give
+the line of the rendered list; frame findings point at ``frame.md`` and the rendered line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from zotsync.frame import ReadingList, Rendered, Verbatim
+from zotsync.mapping import VenueTable
+from zotsync.model import Entry, arxiv_id, arxiv_path, identity_keys, normalise_url
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: str
+    line: int | None
+    code: str
+    message: str
+    list_line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        seen = f" (list line {self.list_line})" if self.list_line is not None else ""
+        return f"{where}: {self.code}: {self.message}{seen}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.path,
+            "line": self.line,
+            "code": self.code,
+            "message": self.message,
+            "list_line": self.list_line,
+        }
+
+
+def mojibake_fix(text: str) -> str | None:
+    """What ``text`` said before UTF-8 was misread as Windows-1252 (``Itâ€™s`` -> ``It’s``)."""
+    if text.isascii():
+        return None
+    fixed_words = []
+    changed = False
+    for word in text.split(" "):
+        fixed = word
+        if not word.isascii():
+            for codec in ("cp1252", "latin-1"):
+                try:
+                    candidate = word.encode(codec).decode("utf-8")
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    continue
+                if candidate != word:
+                    fixed, changed = candidate, True
+                    break
+        fixed_words.append(fixed)
+    return " ".join(fixed_words) if changed else None
+
+
+_PLACEHOLDER = re.compile(r"\b(PLACEHOLDER|TODO|TBD|FIXME|XXX)\b")
+_EMPTY_BULLET = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s*$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\s]")
+
+
+def url_problem(url: str) -> tuple[str, str] | None:
+    """(code, message) when a URL is empty, protocol-relative, malformed or a bad arXiv link."""
+    if not url.strip():
+        return "empty-url", "the link is empty: ()"
+    if url != url.strip():
+        return "malformed-url", f"URL has spaces around it: {url!r}"
+    if url.startswith("//"):
+        return "protocol-relative-url", f"URL has no scheme: {url} (write https:{url})"
+    if not _SCHEME.match(url):
+        hint = " (missing ':' after http?)" if re.match(r"^https?//", url) else ""
+        return "malformed-url", f"not a URL: {url}{hint}"
+    if normalise_url(url) is None and url.startswith("http"):
+        return "malformed-url", f"not a URL: {url}"
+    path = arxiv_path(url)
+    if path is not None and arxiv_id(url) is None:
+        return "bad-arxiv-id", f"{path!r} is not an arXiv identifier: {url}"
+    return None
+
+
+def check_list(
+    reading_list: ReadingList,
+    where: dict[str, tuple[str, int]],
+    rendered: Rendered,
+    venues: VenueTable,
+    frame_path: str,
+) -> list[Finding]:
+    findings: list[Finding] = []
+
+    def add(entry: Entry, code: str, message: str) -> None:
+        path, line = where.get(entry.id, ("?", 0))
+        findings.append(Finding(path, line, code, message, rendered.entry_lines.get(entry.id)))
+
+    keys_seen: dict[str, Entry] = {}
+    citation_keys: dict[str, Entry] = {}
+    for _section, entry in reading_list.entries():
+        label = f"{entry.id!r}"
+        if not entry.title.strip():
+            add(entry, "empty-title", f"entry {label} has no title")
+        if not entry.url:
+            add(entry, "empty-url", f"{label} has an empty link: () — no URL for the paper")
+        elif (problem := url_problem(entry.url)) is not None:
+            add(entry, problem[0], problem[1])
+        for link_label, url in entry.links:
+            if (problem := url_problem(url)) is not None:
+                add(entry, problem[0], f"[{link_label}] {problem[1]}")
+        for field_name, value in _texts(entry):
+            if (fixed := mojibake_fix(value)) is not None:
+                add(entry, "mojibake", f"{field_name} {value!r} looks like mojibake of {fixed!r}")
+        if entry.year is None and entry.kind == "":
+            add(entry, "missing-year", f"{label} has no year")
+        if entry.venue:
+            if (close := venues.close_spelling(entry.venue)) is not None:
+                add(entry, "venue-case", f"venue {entry.venue!r} is spelled {close.key!r}")
+            elif venues.lookup(entry.venue) is None:
+                add(entry, "unknown-venue", f"venue {entry.venue!r} is not in the mapping")
+        if entry.citation_key:
+            other = citation_keys.setdefault(entry.citation_key, entry)
+            if other is not entry:
+                add(entry, "citation-key-collision",
+                    f"citation key {entry.citation_key!r} is also {other.id!r}'s")
+        for key in identity_keys(entry.content()):
+            other = keys_seen.setdefault(key, entry)
+            if other is not entry:
+                path, line = where.get(other.id, ("?", 0))
+                kind = key.split(":", 1)[0]
+                add(entry, "duplicate",
+                    f"{label} is listed twice: same {kind} as {other.id!r} ({path}:{line})")
+                break
+
+    for index, line in enumerate(reading_list.frame):
+        if not isinstance(line, Verbatim):
+            continue
+        text = line.text.rstrip("\r\n")
+        problem = None
+        if _EMPTY_BULLET.match(text):
+            problem = "an empty list item"
+        elif (found := _PLACEHOLDER.search(text)) is not None:
+            problem = f"placeholder text {found.group(1)!r}: {text.strip()!r}"
+        if problem:
+            findings.append(
+                Finding(frame_path, index + 1, "placeholder", problem,
+                        rendered.frame_lines.get(index))
+            )
+        if (fixed := mojibake_fix(text)) is not None:
+            findings.append(
+                Finding(frame_path, index + 1, "mojibake", f"{text.strip()!r} looks like "
+                        f"mojibake of {fixed.strip()!r}", rendered.frame_lines.get(index))
+            )
+    return findings
+
+
+def _texts(entry: Entry) -> Iterable[tuple[str, str]]:
+    yield "title", entry.title
+    yield "venue", entry.venue
+    for name in entry.authors:
+        yield "author", name
+    if entry.note:
+        yield "note", entry.note

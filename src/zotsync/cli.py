@@ -1,0 +1,346 @@
+"""The ``zotsync`` command line (click).  Thin: it resolves paths and prints; the work is
+done by the reader, the store, the frame renderer and the linter.
+
+Exit status: 0 done (or nothing to do); 1 ``check`` found problems or ``render --check``
+found the Markdown stale; 2 a user error (bad file, option or config), with one message.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from zotsync import __version__
+from zotsync.errors import UserError, ZotsyncError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _handle_errors(func: F) -> F:
+    """Turn zotsync and OS errors into one line on stderr and the documented exit status."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ZotsyncError as error:
+            click.echo(f"zotsync: {error}", err=True)
+            sys.exit(error.exit_code)
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"zotsync: {where}{error.strerror or error}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One list to work on: its entries folder and, if known, its Markdown file."""
+
+    name: str
+    entries: Path
+    markdown: Path | None
+    mapping: Path | None
+
+
+def _targets(
+    ctx: click.Context, entries: Path | None, list_name: str | None
+) -> list[Target]:
+    """The lists a command works on: ``--entries DIR`` alone, else the config's lists."""
+    if entries is not None:
+        return [Target(entries.name, entries, None, None)]
+    from zotsync.config import CONFIG_NAME, load_config
+
+    config_path: Path | None = ctx.obj.get("config")
+    if config_path is None:
+        config_path = Path(CONFIG_NAME)
+        if not config_path.exists():
+            raise UserError(
+                f"no {CONFIG_NAME} here: give --entries DIR, or --config FILE, "
+                "or create one with `zotsync init`"
+            )
+    config = load_config(config_path)
+    return [
+        Target(item.name, item.entries, item.markdown, item.mapping)
+        for item in config.select(list_name)
+    ]
+
+
+def _read_markdown(path: Path) -> str:
+    """A Markdown list's text; a clear error for a missing, binary or non-UTF-8 file."""
+    from zotsync.errors import InputError
+
+    if path.is_dir():
+        raise InputError(path, None, "is a folder, not a Markdown file")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise InputError(path, None, "looks like a binary file (it has NUL bytes), not Markdown")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start]
+        raise InputError(
+            path, line, f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8"
+        ) from None
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zotsync")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: ./zotsync.yaml).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """Keep an awesome-list reading list and a Zotero group library in sync.
+
+    The canonical list is a folder of YAML entries (one file per section); the Markdown
+    README is rendered from it, byte for byte as it was ingested.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing zotsync.yaml.")
+@_handle_errors
+def init(force: bool) -> None:
+    """Write a starter zotsync.yaml in the current folder."""
+    from zotsync.config import CONFIG_NAME, STARTER
+    from zotsync.yaml_store import atomic_write
+
+    path = Path(CONFIG_NAME)
+    if path.exists() and not force:
+        raise UserError(f"{path} exists already (use --force to overwrite it)")
+    atomic_write(path, STARTER.encode())
+    click.echo(f"wrote {path}: edit the list name, paths and collection, then "
+               "`zotsync ingest README.md`")
+
+
+@main.command()
+@click.argument("source", required=False, type=click.Path(path_type=Path))
+@click.option("--entries", type=click.Path(path_type=Path, file_okay=False),
+              help="Entries folder to create or update.")
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.pass_context
+@_handle_errors
+def ingest(
+    ctx: click.Context,
+    source: Path | None,
+    entries: Path | None,
+    list_name: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Read a Markdown list into canonical entries (create or update).
+
+    \b
+    zotsync ingest README.md --entries entries/my-list
+    zotsync ingest                # every list of zotsync.yaml, from its `markdown`
+
+    Entries are matched to existing ones by identity (arXiv id, DOI, OpenReview id,
+    URL, title + year): their ids stay, and the report says what was added, changed,
+    moved, left alone and removed.
+    """
+    from zotsync.ingest import build_list
+    from zotsync.markdown_list import read_list
+    from zotsync.yaml_store import load_list, save_list
+
+    if source is not None and entries is None and list_name is None:
+        raise UserError("give --entries DIR (or --list NAME) to say where the entries go")
+    targets = _targets(ctx, entries, list_name)
+    reports = []
+    for target in targets:
+        markdown = source or target.markdown
+        if markdown is None:
+            raise UserError(f"list {target.name!r} has no `markdown` file to ingest")
+        text = _read_markdown(markdown)
+        existing = None
+        if (target.entries / "list.yaml").exists():
+            existing, _ = load_list(target.entries)
+        reading_list, report = build_list(read_list(text), existing)
+        written = save_list(target.entries, reading_list, dry_run=dry_run)
+        total = sum(len(s.entries) for s in reading_list.sections)
+        summary = {
+            "list": target.name,
+            "source": str(markdown),
+            "entries": str(target.entries),
+            "dry_run": dry_run,
+            "total": total,
+            "added": report.added,
+            "changed": [{"id": i, "fields": f} for i, f in report.changed],
+            "moved": [{"id": i, "from": a, "to": b} for i, a, b in report.moved],
+            "unchanged": len(report.unchanged),
+            "removed": report.removed,
+            "files": written,
+        }
+        reports.append(summary)
+        if as_json:
+            continue
+        verb = "would write" if dry_run else "wrote"
+        click.echo(
+            f"{markdown} -> {target.entries}: {total} entries; {len(report.added)} added, "
+            f"{len(report.changed)} changed, {len(report.moved)} moved, "
+            f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
+        )
+        if existing is not None:
+            for entry_id in report.added:
+                click.echo(f"  added     {entry_id}")
+            for entry_id, fields in report.changed:
+                click.echo(f"  changed   {entry_id}: {', '.join(fields)}")
+            for entry_id, before, after in report.moved:
+                click.echo(f"  moved     {entry_id}: {before} -> {after}")
+            for entry_id in report.removed:
+                click.echo(f"  removed   {entry_id}")
+        click.echo(f"  {verb} {len(written)} file(s)" if written else "  files up to date")
+    if as_json:
+        _echo_json(reports if len(reports) > 1 else reports[0])
+
+
+@main.command()
+@click.option("--entries", type=click.Path(path_type=Path, file_okay=False),
+              help="Entries folder to render.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Markdown file to write (default: the list's `markdown`, else stdout).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if the Markdown file is stale.")
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.option("--dry-run", is_flag=True, help="Say whether the file would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.pass_context
+@_handle_errors
+def render(
+    ctx: click.Context,
+    entries: Path | None,
+    output: Path | None,
+    check_only: bool,
+    list_name: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Write the Markdown list from the canonical entries.
+
+    \b
+    zotsync render --entries entries/my-list -o README.md
+    zotsync render --check        # CI: exit 1 if a list's README is not current
+
+    Only the lines of entries that changed are rewritten; new entries are written in
+    the style of their section.
+    """
+    from zotsync.markdown_list import render_list
+    from zotsync.yaml_store import atomic_write, load_list
+
+    results = []
+    stale_any = False
+    for target in _targets(ctx, entries, list_name):
+        out_path = output or target.markdown
+        reading_list, _ = load_list(target.entries)
+        text = render_list(reading_list).text
+        data = text.encode("utf-8")
+        if out_path is None:
+            if check_only:
+                raise UserError("--check needs the Markdown file: give -o FILE")
+            if not as_json:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            results.append({"list": target.name, "output": None, "stale": None})
+            continue
+        try:
+            current = out_path.read_bytes()
+        except FileNotFoundError:
+            current = None
+        stale = current != data
+        stale_any = stale_any or stale
+        result = {"list": target.name, "output": str(out_path), "stale": stale}
+        if check_only or dry_run:
+            if not as_json:
+                if not stale:
+                    click.echo(f"{out_path} is up to date")
+                elif current is None:
+                    click.echo(f"{out_path} does not exist: run `zotsync render`")
+                else:
+                    line = _first_difference(current, data)
+                    click.echo(f"{out_path} is stale (first difference at line {line}): "
+                               "run `zotsync render`")
+        else:
+            atomic_write(out_path, data) if stale else None
+            result["written"] = stale
+            if not as_json:
+                click.echo(f"wrote {out_path}" if stale else f"{out_path} is up to date")
+        results.append(result)
+    if as_json:
+        _echo_json(results if len(results) > 1 else results[0])
+    if check_only and stale_any:
+        sys.exit(1)
+
+
+def _first_difference(old: bytes, new: bytes) -> int:
+    for n, (a, b) in enumerate(zip(old.splitlines(), new.splitlines()), start=1):
+        if a != b:
+            return n
+    return min(old.count(b"\n"), new.count(b"\n")) + 1
+
+
+@main.command()
+@click.option("--entries", type=click.Path(path_type=Path, file_okay=False),
+              help="Entries folder to check.")
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
+              help="Mapping file with the known venues (default: the list's, else built-in).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
+@click.pass_context
+@_handle_errors
+def check(
+    ctx: click.Context,
+    entries: Path | None,
+    list_name: str | None,
+    mapping: Path | None,
+    as_json: bool,
+) -> None:
+    """Lint the canonical list; exit 1 with `file:line` per finding.
+
+    \b
+    zotsync check --entries entries/my-list
+    zotsync check                 # every list of zotsync.yaml
+
+    Finds empty, malformed and protocol-relative URLs, bad arXiv ids, mojibake,
+    papers listed twice, unknown venues, placeholder text, citation-key collisions.
+    """
+    from zotsync.check import check_list
+    from zotsync.markdown_list import render_list
+    from zotsync.yaml_store import load_list, load_venues
+
+    findings = []
+    for target in _targets(ctx, entries, list_name):
+        reading_list, where = load_list(target.entries)
+        venues = load_venues(mapping or target.mapping)
+        located = {entry_id: (str(path), line) for entry_id, (path, line) in where.items()}
+        rendered = render_list(reading_list)
+        found = check_list(
+            reading_list, located, rendered, venues, str(target.entries / "frame.md")
+        )
+        findings.extend((target.name, finding) for finding in found)
+    if as_json:
+        _echo_json([{"list": name, **finding.as_dict()} for name, finding in findings])
+    else:
+        for _, finding in findings:
+            click.echo(str(finding))
+        click.echo(f"{len(findings)} finding(s)", err=True)
+    if findings:
+        sys.exit(1)

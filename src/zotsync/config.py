@@ -1,0 +1,139 @@
+"""``zotsync.yaml``: the lists a project serves and where their files are.
+
+Paths in the file are relative to the file's folder.  Every error names ``file:line``.
+Keys for the sync (mapping, collection, library) are read and checked here so that a typo
+fails early; the commands that use them come with the sync.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zotsync.errors import InputError, UserError
+from zotsync.yaml_store import _load_yaml, _mapping_values
+
+CONFIG_NAME = "zotsync.yaml"
+_LIST_KEYS = {"markdown", "entries", "mapping", "collection", "library"}
+
+
+@dataclass(frozen=True, slots=True)
+class ListConfig:
+    name: str
+    entries: Path
+    markdown: Path | None
+    mapping: Path | None
+    collection: str
+    library: object
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    lists: tuple[ListConfig, ...]
+
+    def select(self, name: str | None) -> tuple[ListConfig, ...]:
+        if name is None:
+            return self.lists
+        for item in self.lists:
+            if item.name == name:
+                return (item,)
+        known = ", ".join(item.name for item in self.lists) or "none"
+        raise UserError(f"{self.path}: no list named {name!r} (lists: {known})")
+
+
+def _line(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such config file") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "not UTF-8 text") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read: {error.strerror}") from None
+    node, data = _load_yaml(path, text)
+    if not isinstance(data, dict) or not isinstance(data.get("lists"), dict) or not data["lists"]:
+        raise InputError(path, _line(node), "expected `lists:` mapping list names to settings")
+    assert node is not None
+    lists_node = _mapping_values(node)["lists"]
+    list_nodes = _mapping_values(lists_node)
+    base = path.parent
+    lists = []
+    for name, settings in data["lists"].items():
+        list_node = list_nodes.get(str(name))
+        if not isinstance(settings, dict):
+            raise InputError(path, _line(list_node), f"list {name!r}: expected a mapping")
+        fields = _mapping_values(list_node) if list_node is not None else {}
+        for key in settings:
+            if key not in _LIST_KEYS:
+                known = ", ".join(sorted(_LIST_KEYS))
+                raise InputError(
+                    path, _line(fields.get(str(key))), f"list {name!r}: unknown key {key!r} "
+                    f"(known: {known})"
+                )
+        lists.append(_list_config(path, base, str(name), settings, fields, list_node))
+    return Config(path, tuple(lists))
+
+
+def _list_config(
+    path: Path,
+    base: Path,
+    name: str,
+    settings: dict[str, Any],
+    fields: dict[str, yaml.Node],
+    node: yaml.Node | None,
+) -> ListConfig:
+    def text(key: str, required: bool) -> str | None:
+        value = settings.get(key)
+        if value is None:
+            if required:
+                raise InputError(path, _line(node), f"list {name!r}: `{key}` is required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(path, _line(fields.get(key)), f"list {name!r}: `{key}` must be text")
+        return value
+
+    entries = text("entries", True)
+    assert entries is not None
+    markdown = text("markdown", False)
+    mapping = text("mapping", False)
+    library = settings.get("library", "sandbox")
+    if library != "sandbox" and not (
+        isinstance(library, dict)
+        and isinstance(library.get("group"), int)
+        and set(library) <= {"group", "endpoint"}
+    ):
+        raise InputError(
+            path,
+            _line(fields.get("library")),
+            f"list {name!r}: `library` is `sandbox` or {{group: 123456}} "
+            "(optionally with endpoint: URL)",
+        )
+    return ListConfig(
+        name=name,
+        entries=base / entries,
+        markdown=base / markdown if markdown else None,
+        mapping=base / mapping if mapping else None,
+        collection=text("collection", False) or name,
+        library=library,
+    )
+
+
+STARTER = """\
+# zotsync configuration: the reading lists this project serves.
+# Paths are relative to this file.  See README.md for every key.
+lists:
+  my-reading-list:
+    markdown: entries/my-reading-list/README.md   # the rendered awesome list
+    entries: entries/my-reading-list              # canonical YAML entries (commit them)
+    mapping: mappings/default.yaml                # venue -> item type, link labels...
+    collection: My Reading List                   # root collection in Zotero
+    library: sandbox                              # or {group: 123456}
+"""
