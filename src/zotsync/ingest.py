@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from zotsync.frame import FrameLine, ReadingList, Slot
-from zotsync.markdown_entry import render_entry
-from zotsync.markdown_list import ParsedItem, ParsedList
-from zotsync.model import Entry, EntryContent, EntryStyle, Section, derive_id, identity_keys
+from zotsync.model import Entry, EntryContent, Section, derive_id, identity_keys
+
+if TYPE_CHECKING:  # the reader's result type only; ingest does no Markdown work itself
+    from zotsync.markdown_list import ParsedList
 
 
 @dataclass(slots=True)
@@ -29,11 +31,6 @@ class IngestReport:
     @property
     def touched(self) -> bool:
         return bool(self.added or self.changed or self.moved or self.removed)
-
-
-def markdown_to_keep(content: EntryContent, text: str, style: EntryStyle) -> str:
-    """The entry's source, when the section's style would not write it back byte for byte."""
-    return "" if render_entry(content, style) == text else text
 
 
 def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[ReadingList, IngestReport]:
@@ -83,11 +80,10 @@ def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[Readin
     taken = {entry.id for _, entry in old}
     ids: list[str] = []
     entries_by_item: dict[int, Entry] = {}
-    style_of = {section.slug: section.style for section in parsed.sections}
     for n, item in enumerate(items):
         slug = section_of[id(item)]
         content = item.parsed.content
-        markdown = markdown_to_keep(content, item.text, style_of[slug])
+        markdown = item.markdown
         if n in match:
             old_section, old_entry = old[match[n]]
             entry = replace(old_entry.with_content(content), markdown=markdown)
@@ -127,8 +123,3 @@ def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[Readin
         ReadingList(tuple(frame), sections, parsed.newline, parsed.final_newline),
         report,
     )
-
-
-def entry_from_item(item: ParsedItem, entry_id: str, style: EntryStyle) -> Entry:
-    entry = Entry(id=entry_id, title="").with_content(item.parsed.content)
-    return replace(entry, markdown=markdown_to_keep(item.parsed.content, item.text, style))

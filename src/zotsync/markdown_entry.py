@@ -432,7 +432,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
         title=title_form,
         parts=tuple(parts),
         seps=tuple(seps),
-        end=pending,
+        end=pending.rstrip(" \t"),  # trailing blanks are a quirk of one line, not a style
         date_form=date_form or defaults.date_form,
         link_form=link_forms[0] if link_forms else defaults.link_form,
         link_sep=link_seps[0] if link_seps else defaults.link_sep,

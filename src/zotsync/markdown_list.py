@@ -41,6 +41,7 @@ class ParsedItem:
     text: str
     parsed: ParsedEntry
     line: int
+    markdown: str = ""  # ``text`` when the section's style does not write it back exactly
 
 
 @dataclass(slots=True)
@@ -308,6 +309,9 @@ class _Reader:
         for section in sections:
             if section.slug not in slots:
                 section.style = replace(default)
+            for item in section.items:
+                if render_entry(item.parsed.content, section.style) != item.text:
+                    item.markdown = item.text
 
 
 def read_list(text: str) -> ParsedList:

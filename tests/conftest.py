@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
+
+from zotsync.cli import main
+
+# CI runs with CI=true: a fixed, derandomised profile so a red build is reproducible.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=150,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEED_000 = SHARED / "seeds" / "000_938e40997f199ab1.txt"
+SEED_002 = SHARED / "seeds" / "002_2a32333d63d8003f.txt"
+SEEDS = [SEED_000, SEED_002]
+CORPUS_LISTS = sorted((SHARED / "corpora" / "lists").glob("*/README.md"))
+
+if not SEED_000.exists():
+    raise RuntimeError(f"the shared data is missing: expected {SHARED} beside the repository")
+
+
+def run(*args: str | os.PathLike[str], input: str | None = None) -> Result:
+    """Run the zotsync CLI in-process, as a user would from the shell."""
+    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (but the cache) with its bytes, to prove nothing changed."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".zotsync-cache" not in p.parts
+    }
+
+
+@pytest.fixture
+def seed_lists(tmp_path: Path) -> dict[str, Path]:
+    """Both seeds ingested into entry folders under tmp_path: name -> entries folder."""
+    folders = {}
+    for seed in SEEDS:
+        folder = tmp_path / seed.stem
+        result = run("ingest", seed, "--entries", folder)
+        assert result.exit_code == 0, result.output
+        folders[seed.stem] = folder
+    return folders
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of this repository's config, mapping and entries, as a user's checkout."""
+    for name in ("zotsync.yaml", "mappings", "entries"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns(".zotsync-cache"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    return tmp_path
