@@ -372,9 +372,14 @@ def _load_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # The context mark (an opening bracket or quote) is usually the line to fix.
+        mark = error.context_mark or error.problem_mark
         line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "not valid YAML"
+        problem = error.problem or "not valid YAML"
+        if error.context:
+            problem = f"{error.context}: {problem}"
+        if error.problem_mark is not None and error.problem_mark.line + 1 != line:
+            problem += f" (at line {error.problem_mark.line + 1})"
         raise InputError(path, line, f"not valid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise InputError(path, None, f"not valid YAML: {error}") from None
