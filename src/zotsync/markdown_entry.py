@@ -297,11 +297,10 @@ def _title_piece(pieces: list[Piece]) -> tuple[str, str, str, str, int] | None:
         if label.startswith("!["):
             return None
         if label.startswith("[") and label.endswith("]") and len(label) > 2:
-            inner = unescape(label[1:-1])
-            split = _KIND_SPLIT.match(inner)
+            split = _KIND_SPLIT.match(label[1:-1])  # on the source: ``\--`` is no separator
             if split:
-                return "label", split.group(2), first.url, split.group(1), 1
-            return "label", inner, first.url, "", 1
+                return "label", unescape(split.group(2)), first.url, split.group(1), 1
+            return "label", unescape(label[1:-1]), first.url, "", 1
         return "link", unescape(label), first.url, "", 1
     if first.kind == "bold" and first.children is not None:
         kids = first.children
@@ -504,6 +503,8 @@ def render_entry(content: EntryContent, style: EntryStyle) -> str:
         out = [f"**[{title}]({url})**"]
     elif form == "label":
         kind = f"{escape(content.kind)}--" if content.kind else ""
+        if not kind and _KIND_SPLIT.match(title):
+            title = title.replace("--", "\\--", 1)  # not a "Kind--Title" label
         out = [f"[[{kind}{title}]]({url})"]
     else:
         out = [f"**{title}**" if form == "bold" else title]

@@ -100,6 +100,7 @@ class _Reader:
         self.current = TOP_SLUG
         self.sections[TOP_SLUG] = ParsedSection(TOP_SLUG, ())
         self.slug_of_path[()] = TOP_SLUG
+        self.marks[0] = TOP_SLUG  # entries before the first heading; dropped if there are none
 
     # -- sections
 

@@ -1,0 +1,136 @@
+"""Round trips with hypothesis: entries <-> Markdown, lists <-> entries, YAML scalars."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zotsync.ingest import build_list
+from zotsync.markdown_entry import parse_entry_text, render_entry
+from zotsync.markdown_list import read_list, render_list
+from zotsync.model import Entry, EntryContent, EntryStyle, Section
+from zotsync.yaml_store import load_list, parse_section_file, save_list, scalar, section_to_yaml
+
+SEED_000_STYLE = EntryStyle()
+SEED_002_STYLE = EntryStyle(
+    bullet="- ", title="bold", parts=("date", "links", "authors"), seps=(", ", " ", ", by "),
+    date_form="({year})", url_label="paper", authors_form="*{authors}*", blank_between=False,
+)
+LABEL_STYLE = EntryStyle(
+    bullet="  - ", title="label", parts=("authors",), seps=(", by ",),
+    authors_form="*{authors}*", blank_between=False,
+)
+STYLES = st.sampled_from([SEED_000_STYLE, SEED_002_STYLE, LABEL_STYLE])
+
+words = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("C", "Z")), min_size=1, max_size=12
+)
+title = st.lists(words, min_size=1, max_size=8).map(" ".join)
+name_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéøčÁ-'.", min_size=1, max_size=10)
+author = st.lists(name_words, min_size=1, max_size=3).map(" ".join).filter(
+    lambda a: a.strip(" .-'") == a and " and " not in f" {a} " and a != "and"
+)
+url = st.builds(
+    lambda host, path: f"https://{host}.org/{path}",
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789/_-.?=&()%", max_size=20),
+)
+venue = st.sampled_from(["", "ICLR", "NeurIPS", "EMNLP Findings", "IEEE TNNLS", "arXiv", "ACL"])
+label = st.sampled_from(["code", "blog", "video", "homepage", "project", "slides"])
+
+
+@st.composite
+def contents(draw: st.DrawFn, style: EntryStyle) -> EntryContent:
+    links = draw(st.lists(st.tuples(label, url), max_size=3, unique_by=lambda pair: pair[0]))
+    return EntryContent(
+        title=draw(title),
+        url=draw(url),
+        venue=draw(venue) if style.title != "label" else "",
+        year=draw(st.none() | st.integers(1950, 2099)) if style.title != "label" else None,
+        authors=tuple(draw(st.lists(author, max_size=4))) if style.authors_form != "{authors}" else (),
+        links=tuple(links) if style.title != "label" else (),
+        kind=draw(st.sampled_from(["", "Blog", "Youtube"])) if style.title == "label" else "",
+    )
+
+
+@given(st.data())
+def test_parse_of_render_gives_the_entry_back(data: st.DataObject) -> None:
+    style = data.draw(STYLES)
+    content = data.draw(contents(style))
+    text = render_entry(content, style)
+    parsed = parse_entry_text(text)
+    assert parsed is not None, text
+    assert parsed.content == content, text
+
+
+# A Markdown-ish alphabet: every construct the reader cares about, plus line endings.
+markdownish = st.text(alphabet="[]()*_-#\n\r \\`<>!:/.,|0123456789aXé\t", max_size=300)
+entry_line = st.builds(
+    lambda t, u, v, y: f"[{t}]({u}), {v} {y}", title, url, venue, st.integers(1990, 2030)
+)
+block = st.one_of(
+    markdownish,
+    entry_line,
+    st.builds(lambda n, t: "#" * n + " " + t, st.integers(1, 4), title),
+    st.builds(lambda t: f"- **{t}**", title),
+    st.builds(lambda e: f"- {e}", entry_line),
+    st.builds(lambda e: f"  - {e}", entry_line),
+    st.just(""),
+)
+markdown_lists = st.lists(block, max_size=25).flatmap(
+    lambda blocks: st.sampled_from(["\n", "\r\n"]).map(lambda nl: nl.join(blocks))
+)
+
+
+@settings(max_examples=300)
+@given(markdown_lists)
+def test_render_of_ingest_gives_any_text_back(text: str) -> None:
+    reading_list, _ = build_list(read_list(text), None)
+    assert render_list(reading_list).text == text
+
+
+@settings(max_examples=40)
+@given(markdown_lists)
+def test_the_round_trip_holds_through_the_files_on_disk(text: str) -> None:
+    reading_list, _ = build_list(read_list(text), None)
+    with tempfile.TemporaryDirectory() as folder:
+        save_list(Path(folder), reading_list)
+        loaded, _ = load_list(Path(folder))
+        again, report = build_list(read_list(text), loaded)
+    assert render_list(loaded).text == text
+    assert not report.touched and again == loaded
+
+
+@given(st.text())
+def test_yaml_scalars_load_back_as_the_same_text(text: str) -> None:
+    assert yaml.safe_load(f"key: {scalar(text)}\n") == {"key": text}
+
+
+@given(st.data())
+def test_section_files_load_back_as_the_same_entries(data: st.DataObject) -> None:
+    style = data.draw(STYLES)
+    entries = []
+    for n, content in enumerate(data.draw(st.lists(contents(style), max_size=4))):
+        entry = Entry(id=f"entry-{n}", title="").with_content(content)
+        tags = tuple(data.draw(st.lists(st.text(max_size=10), max_size=2)))
+        entries.append(Entry(**{**_fields(entry), "tags": tags, "markdown": data.draw(st.text())}))
+    section = Section("s", tuple(data.draw(st.lists(words, min_size=1, max_size=3))), tuple(entries))
+    text = section_to_yaml(section)
+    record = parse_section_file(Path("s.yaml"), text.encode())
+    assert record["section"] == list(section.path)
+    assert [r[0] for r in record["entries"]] == [e.id for e in entries]
+    loaded = [
+        Entry(id=r[0], title=r[1], url=r[2], venue=r[3], year=r[4], authors=tuple(r[5]),
+              links=tuple(tuple(p) for p in r[6]), kind=r[7], note=r[8], tags=tuple(r[9]),
+              citation_key=r[10], markdown=r[11])
+        for r in record["entries"]
+    ]
+    assert loaded == entries
+
+
+def _fields(entry: Entry) -> dict[str, object]:
+    return {name: getattr(entry, name) for name in Entry.__dataclass_fields__}
