@@ -56,7 +56,7 @@ def report(path: Path) -> ListReport:
         loaded, _ = load_list(Path(folder))
     out = render_list(loaded).text
     source_lines, out_lines = text.splitlines(), out.splitlines()
-    identical = sum(a == b for a, b in zip(source_lines, out_lines))
+    identical = sum(a == b for a, b in zip(source_lines, out_lines, strict=False))
     if len(source_lines) != len(out_lines):
         identical = min(identical, len(source_lines) - 1)
     normalise = _MD.normalizeLink
@@ -89,12 +89,16 @@ def all_lists() -> list[Path]:
 
 
 def main() -> None:
-    print(f"{'list':<45} {'lines':>6} {'identical':>9} {'entries':>7} {'links':>6} "
-          f"{'kept':>6} {'src kept':>8}")
+    print(
+        f"{'list':<45} {'lines':>6} {'identical':>9} {'entries':>7} {'links':>6} "
+        f"{'kept':>6} {'src kept':>8}"
+    )
     for path in all_lists():
         r = report(path)
-        print(f"{r.name:<45} {r.lines:>6} {r.identical_lines:>9} {r.entries:>7} {r.links:>6} "
-              f"{r.links_kept:>6} {r.kept_source:>8}")
+        print(
+            f"{r.name:<45} {r.lines:>6} {r.identical_lines:>9} {r.entries:>7} {r.links:>6} "
+            f"{r.links_kept:>6} {r.kept_source:>8}"
+        )
     sys.stdout.flush()
 
 

@@ -12,7 +12,10 @@ from zotsync.cli import main
 
 # CI runs with CI=true: a fixed, derandomised profile so a red build is reproducible.
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, max_examples=150,
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=150,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=100)
@@ -61,7 +64,9 @@ def project(tmp_path: Path) -> Path:
     for name in ("zotsync.yaml", "mappings", "entries"):
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns(".zotsync-cache"))
+            shutil.copytree(
+                source, tmp_path / name, ignore=shutil.ignore_patterns(".zotsync-cache")
+            )
         else:
             shutil.copy(source, tmp_path / name)
     return tmp_path

@@ -16,7 +16,10 @@ def test_not_utf8_names_file_and_line(tmp_path: Path) -> None:
     source.write_bytes("# List\n\n[Caf\u00e9](https://x.org), ICLR 2020\n".encode("latin-1"))
     result = run("ingest", source, "--entries", tmp_path / "e")
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"zotsync: {source}:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"
+    assert (
+        result.stderr.strip()
+        == f"zotsync: {source}:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"
+    )
     assert not (tmp_path / "e").exists()
 
 
@@ -35,7 +38,8 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "# Only a heading\n", "## A\n## B\n### C", "\n\n\n", "no newline at end"],
+    "text",
+    ["", "# Only a heading\n", "## A\n## B\n### C", "\n\n\n", "no newline at end"],
 )
 def test_degenerate_lists_round_trip(tmp_path: Path, text: str) -> None:
     source = tmp_path / "l.md"
@@ -74,8 +78,12 @@ def test_ten_megabyte_list_round_trips(tmp_path: Path) -> None:
         ("  venue: ICLR\n", "  venue: [ICLR\n", 8, "not valid YAML"),
         ("  year: 2021\n", "  year: soon\n", 9, "'year' must be a number"),
         ("  venue: ICLR\n", "  venue: ICLR\n  flavour: sweet\n", 9, "unknown field 'flavour'"),
-        ("- id: parameter-efficient-multimodal-transformers-video-2021\n", "- id: ../../etc/passwd\n", 5,
-         "must be lowercase letters"),
+        (
+            "- id: parameter-efficient-multimodal-transformers-video-2021\n",
+            "- id: ../../etc/passwd\n",
+            5,
+            "must be lowercase letters",
+        ),
     ],
 )
 def test_broken_entry_yaml_is_exit_2_with_file_line_and_nothing_changes(
@@ -104,9 +112,12 @@ def test_broken_entry_yaml_is_exit_2_with_file_line_and_nothing_changes(
 def test_duplicate_ids_across_files_are_refused(seed_lists: dict[str, Path]) -> None:
     folder = seed_lists[SEED_000.stem]
     survey = folder / "sections" / "survey-papers.yaml"
-    survey.write_text(survey.read_text().replace(
-        "- id: multimodal-machine-learning-survey-taxonomy-2019",
-        "- id: parameter-efficient-multimodal-transformers-video-2021"))
+    survey.write_text(
+        survey.read_text().replace(
+            "- id: multimodal-machine-learning-survey-taxonomy-2019",
+            "- id: parameter-efficient-multimodal-transformers-video-2021",
+        )
+    )
     result = run("check", "--entries", folder)
     assert result.exit_code == 2
     assert "duplicate id 'parameter-efficient-multimodal-transformers-video-2021'" in result.stderr
@@ -146,7 +157,9 @@ def test_unknown_list_name(project: Path) -> None:
     assert "multimodal-sequence-learning" in result.stderr
 
 
-def test_no_config_and_no_entries_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_config_and_no_entries_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("render")
     assert result.exit_code == 2
@@ -167,10 +180,17 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(
 
 
 def test_console_script_help_and_version_in_a_real_process() -> None:
-    for args in (["--version"], ["--help"], ["ingest", "--help"], ["render", "--help"],
-                 ["check", "--help"], ["init", "--help"]):
-        done = subprocess.run([sys.executable, "-m", "zotsync", *args], capture_output=True,
-                              text=True, check=False)
+    for args in (
+        ["--version"],
+        ["--help"],
+        ["ingest", "--help"],
+        ["render", "--help"],
+        ["check", "--help"],
+        ["init", "--help"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "zotsync", *args], capture_output=True, text=True, check=False
+        )
         assert done.returncode == 0, (args, done.stderr)
         assert done.stderr == ""
         assert ("0.1.0" in done.stdout) if args == ["--version"] else ("Usage:" in done.stdout)

@@ -31,13 +31,21 @@ def test_seed_000_problems_are_all_found_at_their_lines(seed_lists: dict[str, Pa
     assert by_code["mojibake"] == [seed_line(SEED_000, "Itâ€™s")]
     assert by_code["venue-case"] == [seed_line(SEED_000, "ACl 2020")]
     # Listed twice: the same OpenReview paper, the same title, and M-BERT = the same arXiv id.
-    assert sorted(by_code["duplicate"]) == sorted([
-        seed_line(SEED_000, "M-BERT"),
-        [n for n, line in enumerate(SEED_000.read_text().splitlines(), 1)
-         if "Integrating Multimodal Information" in line][1],
-        [n for n, line in enumerate(SEED_000.read_text().splitlines(), 1)
-         if "6UdQLhqJyFD" in line][1],
-    ])
+    assert sorted(by_code["duplicate"]) == sorted(
+        [
+            seed_line(SEED_000, "M-BERT"),
+            [
+                n
+                for n, line in enumerate(SEED_000.read_text().splitlines(), 1)
+                if "Integrating Multimodal Information" in line
+            ][1],
+            [
+                n
+                for n, line in enumerate(SEED_000.read_text().splitlines(), 1)
+                if "6UdQLhqJyFD" in line
+            ][1],
+        ]
+    )
 
 
 def test_findings_point_at_the_yaml_file_and_line_to_fix(seed_lists: dict[str, Path]) -> None:
@@ -85,7 +93,8 @@ def test_citation_key_collisions_are_reported(tmp_path: Path) -> None:
     source = tmp_path / "l.md"
     source.write_text(
         "## P\n\n[A](https://arxiv.org/abs/2101.00001), ICLR 2021\n\n"
-        "[B](https://arxiv.org/abs/2101.00002), ICLR 2021\n", "utf-8"
+        "[B](https://arxiv.org/abs/2101.00002), ICLR 2021\n",
+        "utf-8",
     )
     folder = tmp_path / "e"
     assert run("ingest", source, "--entries", folder).exit_code == 0

@@ -10,7 +10,9 @@ import pytest
 
 from conftest import CORPUS_LISTS, REPO, SEEDS
 
-_spec = importlib.util.spec_from_file_location("corpus_report", REPO / "benchmarks/corpus_report.py")
+_spec = importlib.util.spec_from_file_location(
+    "corpus_report", REPO / "benchmarks/corpus_report.py"
+)
 assert _spec is not None and _spec.loader is not None
 corpus_report = importlib.util.module_from_spec(_spec)
 sys.modules["corpus_report"] = corpus_report
@@ -28,7 +30,9 @@ MINIMUM_ENTRIES = {
 }
 
 
-@pytest.mark.parametrize("path", SEEDS + CORPUS_LISTS, ids=lambda p: p.parent.name if p.name == "README.md" else p.stem)
+@pytest.mark.parametrize(
+    "path", SEEDS + CORPUS_LISTS, ids=lambda p: p.parent.name if p.name == "README.md" else p.stem
+)
 def test_every_line_and_link_survives_the_round_trip(path: Path) -> None:
     report = corpus_report.report(path)
     assert report.identical_lines == report.lines

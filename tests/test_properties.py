@@ -17,12 +17,22 @@ from zotsync.yaml_store import load_list, parse_section_file, save_list, scalar,
 
 SEED_000_STYLE = EntryStyle()
 SEED_002_STYLE = EntryStyle(
-    bullet="- ", title="bold", parts=("date", "links", "authors"), seps=(", ", " ", ", by "),
-    date_form="({year})", url_label="paper", authors_form="*{authors}*", blank_between=False,
+    bullet="- ",
+    title="bold",
+    parts=("date", "links", "authors"),
+    seps=(", ", " ", ", by "),
+    date_form="({year})",
+    url_label="paper",
+    authors_form="*{authors}*",
+    blank_between=False,
 )
 LABEL_STYLE = EntryStyle(
-    bullet="  - ", title="label", parts=("authors",), seps=(", by ",),
-    authors_form="*{authors}*", blank_between=False,
+    bullet="  - ",
+    title="label",
+    parts=("authors",),
+    seps=(", by ",),
+    authors_form="*{authors}*",
+    blank_between=False,
 )
 STYLES = st.sampled_from([SEED_000_STYLE, SEED_002_STYLE, LABEL_STYLE])
 
@@ -31,8 +41,10 @@ words = st.text(
 )
 title = st.lists(words, min_size=1, max_size=8).map(" ".join)
 name_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéøčÁ-'.", min_size=1, max_size=10)
-author = st.lists(name_words, min_size=1, max_size=3).map(" ".join).filter(
-    lambda a: a.strip(" .-'") == a and " and " not in f" {a} " and a != "and"
+author = (
+    st.lists(name_words, min_size=1, max_size=3)
+    .map(" ".join)
+    .filter(lambda a: a.strip(" .-'") == a and " and " not in f" {a} " and a != "and")
 )
 url = st.builds(
     lambda host, path: f"https://{host}.org/{path}",
@@ -51,7 +63,9 @@ def contents(draw: st.DrawFn, style: EntryStyle) -> EntryContent:
         url=draw(url),
         venue=draw(venue) if style.title != "label" else "",
         year=draw(st.none() | st.integers(1950, 2099)) if style.title != "label" else None,
-        authors=tuple(draw(st.lists(author, max_size=4))) if style.authors_form != "{authors}" else (),
+        authors=tuple(draw(st.lists(author, max_size=4)))
+        if style.authors_form != "{authors}"
+        else (),
         links=tuple(links) if style.title != "label" else (),
         kind=draw(st.sampled_from(["", "Blog", "Youtube"])) if style.title == "label" else "",
     )
@@ -118,15 +132,28 @@ def test_section_files_load_back_as_the_same_entries(data: st.DataObject) -> Non
         entry = Entry(id=f"entry-{n}", title="").with_content(content)
         tags = tuple(data.draw(st.lists(st.text(max_size=10), max_size=2)))
         entries.append(Entry(**{**_fields(entry), "tags": tags, "markdown": data.draw(st.text())}))
-    section = Section("s", tuple(data.draw(st.lists(words, min_size=1, max_size=3))), tuple(entries))
+    section = Section(
+        "s", tuple(data.draw(st.lists(words, min_size=1, max_size=3))), tuple(entries)
+    )
     text = section_to_yaml(section)
     record = parse_section_file(Path("s.yaml"), text.encode())
     assert record["section"] == list(section.path)
     assert [r[0] for r in record["entries"]] == [e.id for e in entries]
     loaded = [
-        Entry(id=r[0], title=r[1], url=r[2], venue=r[3], year=r[4], authors=tuple(r[5]),
-              links=tuple(tuple(p) for p in r[6]), kind=r[7], note=r[8], tags=tuple(r[9]),
-              citation_key=r[10], markdown=r[11])
+        Entry(
+            id=r[0],
+            title=r[1],
+            url=r[2],
+            venue=r[3],
+            year=r[4],
+            authors=tuple(r[5]),
+            links=tuple(tuple(p) for p in r[6]),
+            kind=r[7],
+            note=r[8],
+            tags=tuple(r[9]),
+            citation_key=r[10],
+            markdown=r[11],
+        )
         for r in record["entries"]
     ]
     assert loaded == entries

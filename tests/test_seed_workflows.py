@@ -83,8 +83,11 @@ def test_editing_an_entry_that_kept_its_source_rewrites_it_in_section_style(
     """The ``//github.com`` entry keeps its exact source until its fields change."""
     folder = seed_lists[SEED_000.stem]
     section = folder / "sections" / "research-areas--representation-learning.yaml"
-    _edit_yaml(section, "code: //github.com/alextamkin/viewmaker",
-               "code: https://github.com/alextamkin/viewmaker")
+    _edit_yaml(
+        section,
+        "code: //github.com/alextamkin/viewmaker",
+        "code: https://github.com/alextamkin/viewmaker",
+    )
     diff = changed_lines(SEED_000.read_bytes(), rendered(folder, tmp_path))
     assert len(diff) == 2
     assert diff[1].endswith("ICLR 2021 [[code]](https://github.com/alextamkin/viewmaker)")
@@ -195,9 +198,7 @@ def test_reingest_matches_a_paper_whose_title_was_fixed_by_its_url(
 ) -> None:
     folder = seed_lists[SEED_000.stem]
     edited = tmp_path / "edited.md"
-    edited.write_text(
-        SEED_000.read_text().replace("Itâ€™s harder", "It’s harder"), "utf-8"
-    )
+    edited.write_text(SEED_000.read_text().replace("Itâ€™s harder", "It’s harder"), "utf-8")
     report = json.loads(run("ingest", edited, "--entries", folder, "--json").output)
     assert report["changed"] == [
         {"id": "my-multimodal-model-learn-cross-2020", "fields": ["title"]}
@@ -214,7 +215,8 @@ def test_ingest_reports_removed_papers_and_dry_run_writes_nothing(
     before = snapshot(folder)
     text = SEED_002.read_text().replace(
         "  - [[Blog--CLIP: Connecting Text and Images]](https://openai.com/blog/clip/), by *Alec"
-        " Radford, Ilya Sutskever, Jong Wook Kim, Gretchen Krueger, and Sandhini Agarwal*\n", ""
+        " Radford, Ilya Sutskever, Jong Wook Kim, Gretchen Krueger, and Sandhini Agarwal*\n",
+        "",
     )
     edited = tmp_path / "edited.md"
     edited.write_text(text, "utf-8")

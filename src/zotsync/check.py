@@ -122,35 +122,51 @@ def check_list(
         if entry.citation_key:
             other = citation_keys.setdefault(entry.citation_key, entry)
             if other is not entry:
-                add(entry, "citation-key-collision",
-                    f"citation key {entry.citation_key!r} is also {other.id!r}'s")
+                add(
+                    entry,
+                    "citation-key-collision",
+                    f"citation key {entry.citation_key!r} is also {other.id!r}'s",
+                )
         for key in identity_keys(entry.content()):
             other = keys_seen.setdefault(key, entry)
             if other is not entry:
                 path, line = where.get(other.id, ("?", 0))
                 kind = key.split(":", 1)[0]
-                add(entry, "duplicate",
-                    f"{label} is listed twice: same {kind} as {other.id!r} ({path}:{line})")
+                add(
+                    entry,
+                    "duplicate",
+                    f"{label} is listed twice: same {kind} as {other.id!r} ({path}:{line})",
+                )
                 break
 
-    for index, line in enumerate(reading_list.frame):
-        if not isinstance(line, Verbatim):
+    for index, frame_line in enumerate(reading_list.frame):
+        if not isinstance(frame_line, Verbatim):
             continue
-        text = line.text.rstrip("\r\n")
-        problem = None
+        text = frame_line.text.rstrip("\r\n")
+        placeholder: str | None = None
         if _EMPTY_BULLET.match(text):
-            problem = "an empty list item"
+            placeholder = "an empty list item"
         elif (found := _PLACEHOLDER.search(text)) is not None:
-            problem = f"placeholder text {found.group(1)!r}: {text.strip()!r}"
-        if problem:
+            placeholder = f"placeholder text {found.group(1)!r}: {text.strip()!r}"
+        if placeholder:
             findings.append(
-                Finding(frame_path, index + 1, "placeholder", problem,
-                        rendered.frame_lines.get(index))
+                Finding(
+                    frame_path,
+                    index + 1,
+                    "placeholder",
+                    placeholder,
+                    rendered.frame_lines.get(index),
+                )
             )
         if (fixed := mojibake_fix(text)) is not None:
             findings.append(
-                Finding(frame_path, index + 1, "mojibake", f"{text.strip()!r} looks like "
-                        f"mojibake of {fixed.strip()!r}", rendered.frame_lines.get(index))
+                Finding(
+                    frame_path,
+                    index + 1,
+                    "mojibake",
+                    f"{text.strip()!r} looks like mojibake of {fixed.strip()!r}",
+                    rendered.frame_lines.get(index),
+                )
             )
     return findings
 

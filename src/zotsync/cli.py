@@ -51,9 +51,7 @@ class Target:
     mapping: Path | None
 
 
-def _targets(
-    ctx: click.Context, entries: Path | None, list_name: str | None
-) -> list[Target]:
+def _targets(ctx: click.Context, entries: Path | None, list_name: str | None) -> list[Target]:
     """The lists a command works on: ``--entries DIR`` alone, else the config's lists."""
     if entries is not None:
         return [Target(entries.name, entries, None, None)]
@@ -127,14 +125,18 @@ def init(force: bool) -> None:
     if path.exists() and not force:
         raise UserError(f"{path} exists already (use --force to overwrite it)")
     atomic_write(path, STARTER.encode())
-    click.echo(f"wrote {path}: edit the list name, paths and collection, then "
-               "`zotsync ingest README.md`")
+    click.echo(
+        f"wrote {path}: edit the list name, paths and collection, then `zotsync ingest README.md`"
+    )
 
 
 @main.command()
 @click.argument("source", required=False, type=click.Path(path_type=Path))
-@click.option("--entries", type=click.Path(path_type=Path, file_okay=False),
-              help="Entries folder to create or update.")
+@click.option(
+    "--entries",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Entries folder to create or update.",
+)
 @click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
@@ -214,12 +216,21 @@ def ingest(
 
 
 @main.command()
-@click.option("--entries", type=click.Path(path_type=Path, file_okay=False),
-              help="Entries folder to render.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Markdown file to write (default: the list's `markdown`, else stdout).")
-@click.option("--check", "check_only", is_flag=True,
-              help="Write nothing; exit 1 if the Markdown file is stale.")
+@click.option(
+    "--entries", type=click.Path(path_type=Path, file_okay=False), help="Entries folder to render."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Markdown file to write (default: the list's `markdown`, else stdout).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if the Markdown file is stale.",
+)
 @click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
 @click.option("--dry-run", is_flag=True, help="Say whether the file would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
@@ -246,7 +257,7 @@ def render(
     from zotsync.markdown_list import render_list
     from zotsync.yaml_store import atomic_write, load_list
 
-    results = []
+    results: list[dict[str, object]] = []
     stale_any = False
     for target in _targets(ctx, entries, list_name):
         out_path = output or target.markdown
@@ -267,7 +278,7 @@ def render(
             current = None
         stale = current != data
         stale_any = stale_any or stale
-        result = {"list": target.name, "output": str(out_path), "stale": stale}
+        result: dict[str, object] = {"list": target.name, "output": str(out_path), "stale": stale}
         if check_only or dry_run:
             if not as_json:
                 if not stale:
@@ -276,8 +287,10 @@ def render(
                     click.echo(f"{out_path} does not exist: run `zotsync render`")
                 else:
                     line = _first_difference(current, data)
-                    click.echo(f"{out_path} is stale (first difference at line {line}): "
-                               "run `zotsync render`")
+                    click.echo(
+                        f"{out_path} is stale (first difference at line {line}): "
+                        "run `zotsync render`"
+                    )
         else:
             atomic_write(out_path, data) if stale else None
             result["written"] = stale
@@ -291,18 +304,22 @@ def render(
 
 
 def _first_difference(old: bytes, new: bytes) -> int:
-    for n, (a, b) in enumerate(zip(old.splitlines(), new.splitlines()), start=1):
+    for n, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), start=1):
         if a != b:
             return n
     return min(old.count(b"\n"), new.count(b"\n")) + 1
 
 
 @main.command()
-@click.option("--entries", type=click.Path(path_type=Path, file_okay=False),
-              help="Entries folder to check.")
+@click.option(
+    "--entries", type=click.Path(path_type=Path, file_okay=False), help="Entries folder to check."
+)
 @click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
-@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
-              help="Mapping file with the known venues (default: the list's, else built-in).")
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Mapping file with the known venues (default: the list's, else built-in).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
 @click.pass_context
 @_handle_errors
@@ -322,11 +339,11 @@ def check(
     Finds empty, malformed and protocol-relative URLs, bad arXiv ids, mojibake,
     papers listed twice, unknown venues, placeholder text, citation-key collisions.
     """
-    from zotsync.check import check_list
+    from zotsync.check import Finding, check_list
     from zotsync.markdown_list import render_list
     from zotsync.yaml_store import load_list, load_venues
 
-    findings = []
+    findings: list[tuple[str, Finding]] = []
     for target in _targets(ctx, entries, list_name):
         reading_list, where = load_list(target.entries)
         venues = load_venues(mapping or target.mapping)

@@ -75,8 +75,9 @@ def load_config(path: Path) -> Config:
             if key not in _LIST_KEYS:
                 known = ", ".join(sorted(_LIST_KEYS))
                 raise InputError(
-                    path, _line(fields.get(str(key))), f"list {name!r}: unknown key {key!r} "
-                    f"(known: {known})"
+                    path,
+                    _line(fields.get(str(key))),
+                    f"list {name!r}: unknown key {key!r} (known: {known})",
                 )
         lists.append(_list_config(path, base, str(name), settings, fields, list_node))
     return Config(path, tuple(lists))

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from zotsync.frame import FrameLine, ReadingList, Slot
-from zotsync.model import Entry, EntryContent, Section, derive_id, identity_keys
+from zotsync.model import Entry, EntryContent, IdAllocator, Section, identity_keys
 
 if TYPE_CHECKING:  # the reader's result type only; ingest does no Markdown work itself
-    from zotsync.markdown_list import ParsedList
+    from zotsync.markdown_list import ParsedItem, ParsedList
 
 
 @dataclass(slots=True)
@@ -33,7 +33,9 @@ class IngestReport:
         return bool(self.added or self.changed or self.moved or self.removed)
 
 
-def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[ReadingList, IngestReport]:
+def build_list(
+    parsed: ParsedList, existing: ReadingList | None
+) -> tuple[ReadingList, IngestReport]:
     report = IngestReport()
     old: list[tuple[Section, Entry]] = list(existing.entries()) if existing else []
     claimed: list[bool] = [False] * len(old)
@@ -57,17 +59,22 @@ def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[Readin
         return None
 
     section_of: dict[int, str] = {}
-    for section in parsed.sections:
-        for item in section.items:
-            section_of[id(item)] = section.slug
+    for parsed_section in parsed.sections:
+        for item in parsed_section.items:
+            section_of[id(item)] = parsed_section.slug
     match: dict[int, int] = {}
     items = parsed.items
-    passes = (
-        lambda item: [by_section_content.get((section_of[id(item)], item.parsed.content))],
-        lambda item: [by_content.get(item.parsed.content)],
-        lambda item: [by_key.get(key) for key in identity_keys(item.parsed.content)],
-    )
-    for candidates in passes:
+
+    def same_place(item: ParsedItem) -> list[deque[int] | None]:
+        return [by_section_content.get((section_of[id(item)], item.parsed.content))]
+
+    def same_content(item: ParsedItem) -> list[deque[int] | None]:
+        return [by_content.get(item.parsed.content)]
+
+    def same_identity(item: ParsedItem) -> list[deque[int] | None]:
+        return [by_key.get(key) for key in identity_keys(item.parsed.content)]
+
+    for candidates in (same_place, same_content, same_identity) if old else ():
         for n, item in enumerate(items):
             if n in match:
                 continue
@@ -77,7 +84,7 @@ def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[Readin
                     match[n] = found
                     break
 
-    taken = {entry.id for _, entry in old}
+    allocator = IdAllocator(entry.id for _, entry in old)
     ids: list[str] = []
     entries_by_item: dict[int, Entry] = {}
     for n, item in enumerate(items):
@@ -95,10 +102,9 @@ def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[Readin
             if not changed and old_section.slug == slug:
                 report.unchanged.append(entry.id)
         else:
-            new_id = derive_id(content.title, content.year, taken)
-            taken.add(new_id)
-            entry = Entry(id=new_id, title="").with_content(content)
-            entry = replace(entry, markdown=markdown)
+            entry = Entry.from_content(
+                allocator.allocate(content.title, content.year), content, markdown
+            )
             report.added.append(entry.id)
         ids.append(entry.id)
         entries_by_item[id(item)] = entry
@@ -107,7 +113,7 @@ def build_list(parsed: ParsedList, existing: ReadingList | None) -> tuple[Readin
     frame: list[FrameLine] = []
     for line in parsed.frame:
         if isinstance(line, Slot):
-            frame.append(replace(line, entry_id=ids[int(line.entry_id[1:])]))
+            frame.append(Slot(line.prefix, ids[int(line.entry_id[1:])], line.terminator))
         else:
             frame.append(line)
     sections = tuple(

@@ -17,7 +17,16 @@ from dataclasses import dataclass, field, replace
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from zotsync.frame import FrameLine, ReadingList, Rendered, SectionMark, Slot, Verbatim, render, split_lines
+from zotsync.frame import (
+    FrameLine,
+    ReadingList,
+    Rendered,
+    SectionMark,
+    Slot,
+    Verbatim,
+    render,
+    split_lines,
+)
 from zotsync.markdown_entry import (
     ParsedEntry,
     _plain_text,
@@ -29,7 +38,11 @@ from zotsync.markdown_entry import (
 from zotsync.model import Entry, EntryStyle, Section, SectionPath, slugify
 
 _BLOCK_MD = MarkdownIt("commonmark")
+# No inline parse (the entry reader does what it needs); no link reference definitions: the
+# rule costs a third of the block parse on lists whose paragraphs start with `[`, and a
+# definition line read as a paragraph is not an entry, so it stays in the frame as it is.
 _BLOCK_MD.disable(["inline", "text_join"])
+_BLOCK_MD.block.ruler.disable("reference")
 _BULLET = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 TOP_SLUG = "top"
 
@@ -42,6 +55,7 @@ class ParsedItem:
     parsed: ParsedEntry
     line: int
     markdown: str = ""  # ``text`` when the section's style does not write it back exactly
+    style_checked: bool = False
 
 
 @dataclass(slots=True)
@@ -165,9 +179,13 @@ class _Reader:
             int(tok.tag[1:]) for tok in tokens if tok.type == "heading_open" and tok.level == 0
         ]
         title_level = None
-        if heading_levels and heading_levels.count(heading_levels[0]) == 1:
-            if heading_levels[0] == min(heading_levels) and len(heading_levels) > 1:
-                title_level = heading_levels[0]
+        # A lone first heading of the top level is the list's title, not a section.
+        if (
+            len(heading_levels) > 1
+            and heading_levels.count(heading_levels[0]) == 1
+            and heading_levels[0] == min(heading_levels)
+        ):
+            title_level = heading_levels[0]
         containers: list[str] = []
         groups: list[tuple[int, SectionPath]] = []  # (list item depth, path to return to)
         skip_to_level: int | None = None
@@ -194,11 +212,7 @@ class _Reader:
                     self._enter(tok.map[1], tuple(name for _, name in headings))
             elif tok.type == "paragraph_open" and not containers and tok.map:
                 self._paragraph(tok.map[0], tok.map[1])
-            elif (
-                tok.type == "list_item_open"
-                and "blockquote_open" not in containers
-                and tok.map
-            ):
+            elif tok.type == "list_item_open" and "blockquote_open" not in containers and tok.map:
                 self._list_item(tokens, i, groups)
                 if self.spans and self.spans[-1].start == tok.map[0]:
                     skip_to_level = tok.level
@@ -226,7 +240,9 @@ class _Reader:
                     return end if end < len(self.lines) else None
         return None
 
-    def _list_item(self, tokens: list[Token], i: int, groups: list[tuple[int, SectionPath]]) -> None:
+    def _list_item(
+        self, tokens: list[Token], i: int, groups: list[tuple[int, SectionPath]]
+    ) -> None:
         tok = tokens[i]
         assert tok.map is not None
         start, end = tok.map
@@ -304,13 +320,19 @@ class _Reader:
             blank = sum(b for _, _, b in seen) * 2 >= len(seen) if len(seen) > 1 else not bullet
             frame_style = EntryStyle(bullet=bullet, blank_between=blank)
             samples = [(item.text, item.parsed) for _, item, _ in seen]
-            section.style = infer_style(samples, frame_style)
+            section.style, written_back = infer_style(samples, frame_style)
             weights[section.style] += len(seen)
+            if written_back is not None:
+                for (_, item, _), same in zip(seen, written_back, strict=True):
+                    item.markdown = "" if same else item.text
+                    item.style_checked = True
         default = weights.most_common(1)[0][0] if weights else EntryStyle()
         for section in sections:
             if section.slug not in slots:
                 section.style = replace(default)
             for item in section.items:
+                if item.style_checked:
+                    continue
                 if render_entry(item.parsed.content, section.style) != item.text:
                     item.markdown = item.text
 

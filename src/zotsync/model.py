@@ -41,6 +41,21 @@ class Entry:
     citation_key: str = ""
     markdown: str = ""
 
+    @classmethod
+    def from_content(cls, entry_id: str, content: EntryContent, markdown: str = "") -> Entry:
+        return cls(
+            id=entry_id,
+            title=content.title,
+            url=content.url,
+            venue=content.venue,
+            year=content.year,
+            authors=content.authors,
+            links=content.links,
+            kind=content.kind,
+            note=content.note,
+            markdown=markdown,
+        )
+
     def content(self) -> EntryContent:
         """The fields the Markdown carries (what a re-ingest can change)."""
         return EntryContent(
@@ -235,8 +250,44 @@ def identity_keys(content: EntryContent) -> list[str]:
 # --------------------------------------------------------------------------- ids and slugs
 
 _STOP_WORDS = frozenset(
-    "a an the of and or for in on at to with from by via as is are be its it do does "
-    "what how why when which towards toward into over under than more not".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "for",
+        "in",
+        "on",
+        "at",
+        "to",
+        "with",
+        "from",
+        "by",
+        "via",
+        "as",
+        "is",
+        "are",
+        "be",
+        "its",
+        "it",
+        "do",
+        "does",
+        "what",
+        "how",
+        "why",
+        "when",
+        "which",
+        "towards",
+        "toward",
+        "into",
+        "over",
+        "under",
+        "than",
+        "more",
+        "not",
+    ]
 )
 
 
@@ -245,17 +296,27 @@ def slugify(text: str, *, max_words: int = 8) -> str:
     return "-".join(words[:max_words])
 
 
-def derive_id(title: str, year: int | None, taken: Iterable[str] | set[str]) -> str:
-    """A short, readable id: up to five significant title words and the year, made unique."""
-    taken_set = taken if isinstance(taken, set) else set(taken)
-    words = [w for w in fold(title).split() if w not in _STOP_WORDS] or fold(title).split()
-    base = "-".join(words[:5]) or "entry"
-    if year is not None:
-        base = f"{base}-{year}"
-    candidate, n = base, 2
-    while candidate in taken_set:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
+class IdAllocator:
+    """Hands out short, readable entry ids: up to five significant title words and the year,
+    with ``-2``, ``-3``… for repeats.  Remembers the next suffix per base, so a list with many
+    repeated titles costs linear time."""
+
+    def __init__(self, taken: Iterable[str] = ()) -> None:
+        self.taken = set(taken)
+        self._next: dict[str, int] = {}
+
+    def allocate(self, title: str, year: int | None) -> str:
+        folded = fold(title).split()
+        words = [w for w in folded if w not in _STOP_WORDS] or folded
+        base = "-".join(words[:5])[:100].rstrip("-") or "entry"
+        if year is not None:
+            base = f"{base}-{year}"
+        candidate, n = base, self._next.get(base, 2)
+        while candidate in self.taken:
+            candidate, n = f"{base}-{n}", n + 1
+        self._next[base] = n
+        self.taken.add(candidate)
+        return candidate
 
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")

@@ -49,6 +49,9 @@ _NEEDS_ESCAPE = re.compile(
 
 # --------------------------------------------------------------------------- writing
 
+_PLAIN_FAST = re.compile(r"[A-Za-z][A-Za-z0-9 ._/:?=&%+~()-]*[A-Za-z0-9_/?=&%+~()]\Z")
+_WORDS_NOT_STR = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
+
 
 def _quote(text: str) -> str:
     quoted = json.dumps(text, ensure_ascii=False)
@@ -64,6 +67,9 @@ def scalar(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
+    if _PLAIN_FAST.match(text) and ": " not in text and " #" not in text:
+        # Starts with a letter: YAML 1.1 could only read it as a bool or null.
+        return _quote(text) if text.lower() in _WORDS_NOT_STR else text
     if (
         text
         and text[0] not in _INDICATORS
@@ -76,7 +82,7 @@ def scalar(value: object) -> str:
         and "\n" not in text
         and "\r" not in text
         and "\t" not in text
-        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG  # type: ignore[no-untyped-call]
     ):
         return text
     return _quote(text)
@@ -246,9 +252,20 @@ def _section_record(reading_list: ReadingList, name: str, data: bytes) -> dict[s
 
 # --------------------------------------------------------------------------- reading
 
-_ENTRY_KEYS = (
-    "id title url venue year authors links kind note tags citation_key markdown".split()
-)
+_ENTRY_KEYS = [
+    "id",
+    "title",
+    "url",
+    "venue",
+    "year",
+    "authors",
+    "links",
+    "kind",
+    "note",
+    "tags",
+    "citation_key",
+    "markdown",
+]
 
 
 def _entry_record(entry: Entry, line: int) -> list[Any]:
@@ -343,7 +360,7 @@ def _with_lines(data: bytes, records: list[list[Any]]) -> list[list[Any]]:
     """Set each record's line to where its ``- id:`` line stands in our own emitted file."""
     lines = [n + 1 for n, line in enumerate(data.split(b"\n")) if line.startswith(b"- id: ")]
     assert len(lines) == len(records), "the emitter writes one '- id:' line per entry"
-    return [[*record[:-1], line] for record, line in zip(records, lines)]
+    return [[*record[:-1], line] for record, line in zip(records, lines, strict=True)]
 
 
 def _fail(path: Path, node: yaml.Node | None, message: str) -> InputError:
@@ -417,7 +434,7 @@ def parse_section_file(path: Path, data: bytes) -> dict[str, Any]:
         raise _fail(path, entries_node or node, "'entries' must be a list of entries")
     records: list[list[Any]] = []
     item_nodes = entries_node.value if isinstance(entries_node, yaml.SequenceNode) else []
-    for raw, item_node in zip(entries, item_nodes):
+    for raw, item_node in zip(entries, item_nodes, strict=True):
         records.append(_entry_record(*_check_entry(path, item_node, raw)))
     return {"section": section, "entries": records}
 
@@ -478,14 +495,18 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     meta_path = folder / "list.yaml"
     frame_path = folder / "frame.md"
     if not meta_path.is_file() or not frame_path.is_file():
-        raise InputError(folder, None, "not a zotsync list folder (no list.yaml and frame.md); "
-                         "create it with `zotsync ingest LIST.md --entries DIR`")
+        raise InputError(
+            folder,
+            None,
+            "not a zotsync list folder (no list.yaml and frame.md); "
+            "create it with `zotsync ingest LIST.md --entries DIR`",
+        )
     meta_node, meta = _load_yaml(meta_path, meta_path.read_text("utf-8"))
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _fail(meta_path, meta_node, f"not a zotsync list.yaml (expected format: {FORMAT})")
     newline = meta.get("newline", "\n")
     if newline not in ("\n", "\r\n", "\r"):
-        raise _fail(meta_path, meta_node, "'newline' must be \"\\n\", \"\\r\\n\" or \"\\r\"")
+        raise _fail(meta_path, meta_node, '\'newline\' must be "\\n", "\\r\\n" or "\\r"')
     try:
         default = EntryStyle.from_dict(meta.get("default_style") or {})
         overrides = meta.get("sections") or {}
@@ -518,7 +539,9 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
             entry, line = _entry_from_record(raw)
             if entry.id in where:
                 first, first_line = where[entry.id]
-                raise InputError(path, line, f"duplicate id {entry.id!r} (also {first}:{first_line})")
+                raise InputError(
+                    path, line, f"duplicate id {entry.id!r} (also {first}:{first_line})"
+                )
             where[entry.id] = (path, line)
             entries.append(entry)
         sections.append(
