@@ -95,7 +95,9 @@ def frame_from_text(text: str) -> tuple[tuple[FrameLine, ...], bool]:
         lines.pop()
     frame: list[FrameLine] = []
     for line in lines:
-        if (mark := _MARK.match(line)) is not None:
+        if "<!-- zotsync" not in line:
+            frame.append(Verbatim(line))
+        elif (mark := _MARK.match(line)) is not None:
             frame.append(SectionMark(mark.group("slug")))
         elif (slot := _SLOT.match(line)) is not None and "<!-- zotsync\\" not in slot.group(
             "prefix"
@@ -201,29 +203,37 @@ def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str
             placed.add(entry.id)
 
     result = Rendered("")
-    out: list[str] = []
+    if inserts:
+        # A chunk that ends without a newline (the last line) gets one before an insert.
+        merged: list[str] = []
+        moved_entry: dict[int, str] = {}
+        moved_frame: dict[int, int] = {}
+        for i in range(len(chunks) + 1):
+            for entry_id, text in inserts.get(i, ()):
+                if merged and not merged[-1].endswith(("\n", "\r")):
+                    merged[-1] += newline
+                if entry_id:
+                    moved_entry[len(merged)] = entry_id
+                merged.append(text)
+            if i < len(chunks):
+                if i in chunk_entry:
+                    moved_entry[len(merged)] = chunk_entry[i]
+                if i in chunk_frame:
+                    moved_frame[len(merged)] = chunk_frame[i]
+                merged.append(chunks[i])
+        chunks, chunk_entry, chunk_frame = merged, moved_entry, moved_frame
     line_no = 1
-
-    def emit(text: str) -> None:
-        nonlocal line_no
-        if out and not out[-1].endswith(("\n", "\r")):
-            out[-1] += newline
-            line_no += 1
-        out.append(text)
-        line_no += text.count("\n") + text.count("\r") - text.count("\r\n")
-
-    for i in range(len(chunks) + 1):
-        for entry_id, text in inserts.get(i, ()):
-            if entry_id:
-                result.entry_lines[entry_id] = line_no + (1 if text.startswith(newline) else 0)
-            emit(text)
-        if i < len(chunks):
-            if i in chunk_entry:
-                result.entry_lines[chunk_entry[i]] = line_no
-            if i in chunk_frame:
-                result.frame_lines[chunk_frame[i]] = line_no
-            emit(chunks[i])
-    text = "".join(out)
+    for i, chunk in enumerate(chunks):
+        if i in chunk_entry:
+            # An inserted entry may start with the blank line that separates it.
+            blank = chunk.startswith(newline) and chunk.strip() != ""
+            result.entry_lines[chunk_entry[i]] = line_no + (1 if blank else 0)
+        elif i in chunk_frame:
+            result.frame_lines[chunk_frame[i]] = line_no
+        line_no += chunk.count("\n")
+        if "\r" in chunk:
+            line_no += chunk.count("\r") - chunk.count("\r\n")
+    text = "".join(chunks)
     if not reading_list.final_newline:
         text = text.removesuffix(newline)
     result.text = text

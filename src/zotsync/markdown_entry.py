@@ -21,15 +21,23 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkTitle
-from markdown_it.rules_inline import StateInline
+from zotsync.model import Entry, EntryContent, EntryStyle
 
-from zotsync.model import EntryContent, EntryStyle
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
-_MD = MarkdownIt("commonmark")
 _ENV: dict[str, object] = {}
+
+
+@cache
+def _markdown_it() -> MarkdownIt:
+    """markdown-it, imported on first need: rendering entries from their style never needs it."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 @dataclass(slots=True)
@@ -70,7 +78,10 @@ def _try_link(src: str, start: int, end: int) -> tuple[int, str, int] | None:
     if simple is not None:
         label_end = simple.end() - 1
     else:
-        state = StateInline(src, _MD, _ENV, [])
+        from markdown_it.helpers import parseLinkLabel
+        from markdown_it.rules_inline import StateInline
+
+        state = StateInline(src, _markdown_it(), _ENV, [])
         state.posMax = end
         label_end = parseLinkLabel(state, start, False)
     if label_end < 0 or label_end + 1 >= end or src[label_end + 1] != "(":
@@ -84,6 +95,8 @@ def _try_link(src: str, start: int, end: int) -> tuple[int, str, int] | None:
         if fast is not None:
             url, pos = fast.group(), fast.end()
         else:
+            from markdown_it.helpers import parseLinkDestination
+
             dest = parseLinkDestination(src, pos, end)
             if not dest.ok:
                 return None
@@ -92,6 +105,8 @@ def _try_link(src: str, start: int, end: int) -> tuple[int, str, int] | None:
         while pos < end and src[pos] in " \t\n":
             pos += 1
         if pos < end and pos != after_dest and src[pos] in "\"'(":
+            from markdown_it.helpers import parseLinkTitle
+
             title = parseLinkTitle(src, pos, end, None)
             if title.ok:
                 pos = title.pos
@@ -492,7 +507,7 @@ def destination(url: str) -> str:
     return "<" + re.sub(r"([<>\\])", r"\\\1", url).replace("\n", " ") + ">"
 
 
-def _render_date(content: EntryContent, form: str) -> str:
+def _render_date(content: EntryContent | Entry, form: str) -> str:
     venue, year = escape(content.venue), content.year
     if venue and year is not None:
         if "{venue}" not in form or "{year}" not in form:
@@ -503,7 +518,7 @@ def _render_date(content: EntryContent, form: str) -> str:
     return venue
 
 
-def _render_authors(content: EntryContent, style: EntryStyle) -> str:
+def _render_authors(content: EntryContent | Entry, style: EntryStyle) -> str:
     names = [escape(name) for name in content.authors]
     if not names:
         return ""
@@ -518,7 +533,7 @@ def _render_authors(content: EntryContent, style: EntryStyle) -> str:
 _DEFAULT_SEPS = {"date": ", ", "links": " ", "authors": ", by ", "note": " "}
 
 
-def render_entry(content: EntryContent, style: EntryStyle) -> str:
+def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
     """The entry's text (without the list bullet) in ``style``; inverse of the parser."""
     title = escape(content.title)
     url = destination(content.url)

@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from functools import cache
+from typing import TYPE_CHECKING
 
 from zotsync.frame import (
     FrameLine,
@@ -37,12 +36,27 @@ from zotsync.markdown_entry import (
 )
 from zotsync.model import Entry, EntryStyle, Section, SectionPath, slugify
 
-_BLOCK_MD = MarkdownIt("commonmark")
-# No inline parse (the entry reader does what it needs); no link reference definitions: the
-# rule costs a third of the block parse on lists whose paragraphs start with `[`, and a
-# definition line read as a paragraph is not an entry, so it stays in the frame as it is.
-_BLOCK_MD.disable(["inline", "text_join"])
-_BLOCK_MD.block.ruler.disable("reference")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+
+@cache
+def _block_parser() -> MarkdownIt:
+    """markdown-it's block parser, imported on first need (rendering does not need it).
+
+    No inline parse (the entry reader does what it needs); no link reference definitions:
+    that rule costs a third of the block parse on lists whose paragraphs start with `[`, and
+    a definition line read as a paragraph is not an entry, so it stays in the frame as it is.
+    """
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark")
+    parser.disable(["inline", "text_join"])
+    parser.block.ruler.disable("reference")
+    return parser
+
+
 _BULLET = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 TOP_SLUG = "top"
 
@@ -106,7 +120,7 @@ class _Reader:
         self.final_newline = not self.lines or self.lines[-1].endswith(("\n", "\r"))
         if not self.final_newline:
             self.lines[-1] += self.newline
-        self.tokens = _BLOCK_MD.parse(text)
+        self.tokens = _block_parser().parse(text)
         self.spans: list[_Span] = []
         self.marks: dict[int, str] = {}
         self.sections: dict[str, ParsedSection] = {}
@@ -348,7 +362,7 @@ def entry_markdown(entry: Entry, section: Section) -> str:
         parsed = parse_entry_text(entry.markdown)
         if parsed is not None and parsed.content == entry.content():
             return entry.markdown
-    return render_entry(entry.content(), section.style)
+    return render_entry(entry, section.style)
 
 
 def render_list(reading_list: ReadingList) -> Rendered:

@@ -23,22 +23,22 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.resolver import Resolver
+from typing import TYPE_CHECKING, Any
 
 from zotsync.errors import InputError
 from zotsync.frame import ReadingList, frame_from_text, frame_to_text
 from zotsync.mapping import VenueTable
 from zotsync.model import ID_PATTERN, Entry, EntryStyle, Section
 
+if TYPE_CHECKING:
+    import yaml
+    from yaml.resolver import Resolver
+
 FORMAT = 1
 CACHE_DIR = ".zotsync-cache"
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVER = Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _NEEDS_ESCAPE = re.compile(
@@ -53,9 +53,24 @@ _PLAIN_FAST = re.compile(r"[A-Za-z][A-Za-z0-9 ._/:?=&%+~()-]*[A-Za-z0-9_/?=&%+~(
 _WORDS_NOT_STR = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 
 
+@cache
+def _resolver() -> Resolver:
+    """PyYAML, imported on first need: a render from the cache never parses YAML."""
+    from yaml.resolver import Resolver
+
+    return Resolver()
+
+
 def _quote(text: str) -> str:
     quoted = json.dumps(text, ensure_ascii=False)
     return _NEEDS_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def _resolves_to_str(text: str) -> bool:
+    import yaml
+
+    tag = _resolver().resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag == _STR_TAG)
 
 
 def scalar(value: object) -> str:
@@ -82,7 +97,7 @@ def scalar(value: object) -> str:
         and "\n" not in text
         and "\r" not in text
         and "\t" not in text
-        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG  # type: ignore[no-untyped-call]
+        and _resolves_to_str(text)
     ):
         return text
     return _quote(text)
@@ -381,8 +396,10 @@ def _str_list(path: Path, node: yaml.Node, value: object, what: str) -> tuple[st
 
 
 def _load_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
+    import yaml
+
     try:
-        loader = _SAFE_LOADER(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -404,6 +421,8 @@ def _load_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
 
 
 def _mapping_values(node: yaml.Node) -> dict[str, yaml.Node]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(k.value): v for k, v in node.value}
@@ -433,7 +452,10 @@ def parse_section_file(path: Path, data: bytes) -> dict[str, Any]:
     if not isinstance(entries, list):
         raise _fail(path, entries_node or node, "'entries' must be a list of entries")
     records: list[list[Any]] = []
-    item_nodes = entries_node.value if isinstance(entries_node, yaml.SequenceNode) else []
+    import yaml
+
+    is_sequence = isinstance(entries_node, yaml.SequenceNode)
+    item_nodes = entries_node.value if is_sequence and entries_node is not None else []
     for raw, item_node in zip(entries, item_nodes, strict=True):
         records.append(_entry_record(*_check_entry(path, item_node, raw)))
     return {"section": section, "entries": records}
@@ -487,6 +509,26 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
     return entry, line
 
 
+def _parse_meta(meta_path: Path, data: bytes) -> dict[str, Any]:
+    """Load and check ``list.yaml``; returns its plain (cacheable) content."""
+    meta_node, meta = _load_yaml(meta_path, data.decode("utf-8", errors="replace"))
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _fail(meta_path, meta_node, f"not a zotsync list.yaml (expected format: {FORMAT})")
+    newline = meta.get("newline", "\n")
+    if newline not in ("\n", "\r\n", "\r"):
+        raise _fail(meta_path, meta_node, '\'newline\' must be "\\n", "\\r\\n" or "\\r"')
+    try:
+        default = EntryStyle.from_dict(meta.get("default_style") or {})
+        overrides = meta.get("sections") or {}
+        styles = {
+            str(slug): EntryStyle.from_dict({**default.as_dict(), **(own or {})}).as_dict()
+            for slug, own in overrides.items()
+        }
+    except (ValueError, TypeError, AttributeError) as error:
+        raise _fail(meta_path, meta_node, f"bad style: {error}") from None
+    return {"newline": newline, "default_style": default.as_dict(), "styles": styles}
+
+
 def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     """Load a list folder; returns the list and, per entry id, its file and line.
 
@@ -501,28 +543,21 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
             "not a zotsync list folder (no list.yaml and frame.md); "
             "create it with `zotsync ingest LIST.md --entries DIR`",
         )
-    meta_node, meta = _load_yaml(meta_path, meta_path.read_text("utf-8"))
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise _fail(meta_path, meta_node, f"not a zotsync list.yaml (expected format: {FORMAT})")
-    newline = meta.get("newline", "\n")
-    if newline not in ("\n", "\r\n", "\r"):
-        raise _fail(meta_path, meta_node, '\'newline\' must be "\\n", "\\r\\n" or "\\r"')
-    try:
-        default = EntryStyle.from_dict(meta.get("default_style") or {})
-        overrides = meta.get("sections") or {}
-        styles = {
-            slug: EntryStyle.from_dict({**default.as_dict(), **(own or {})})
-            for slug, own in overrides.items()
-        }
-    except (ValueError, TypeError, AttributeError) as error:
-        raise _fail(meta_path, meta_node, f"bad style: {error}") from None
+    cache = _Cache(folder)
+    meta_bytes = meta_path.read_bytes()
+    meta = cache.get(meta_bytes)
+    if meta is None:
+        meta = _parse_meta(meta_path, meta_bytes)
+        cache.remember(meta_bytes, meta)
+    newline = meta["newline"]
+    default = EntryStyle.from_dict(meta["default_style"])
+    styles = {slug: EntryStyle.from_dict(own) for slug, own in meta["styles"].items()}
     try:
         frame_text = frame_path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(frame_path, None, "not UTF-8 text") from None
     frame, final_newline = frame_from_text(frame_text)
 
-    cache = _Cache(folder)
     files = sorted((folder / "sections").glob("*.yaml"))
     known = {slug: n for n, slug in enumerate(styles)}
     files.sort(key=lambda p: (known.get(p.stem, len(known)), p.stem))
