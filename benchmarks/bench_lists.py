@@ -3,20 +3,22 @@
     python benchmarks/bench_lists.py            # 10,000 and 100,000 entries
     python benchmarks/bench_lists.py 1000 10000 # other sizes
 
-Each step runs the real command (``zotsync ingest|render|check``) in a fresh process so
-that imports and start-up count, and reports wall time and peak memory (ru_maxrss of the
-child).  Budgets (DESIGN.md §9): at 10,000 entries ingest <= 1 s, render <= 0.3 s, peak
-memory <= 200 MB; at 100,000 each figure within ten times its 10,000 figure.  Render is
-timed twice: cold (no parsed-entry cache) and warm (the usual case: the cache is written by
-ingest and by every load).
+Each step runs the real command (``zotsync ingest|render|check``) in a fresh process, so
+that interpreter start-up and imports count, five times; it reports the best and the median
+wall time and the peak memory (the child's own ru_maxrss).  Budgets (DESIGN.md §9): at
+10,000 entries ingest <= 1 s, render <= 0.3 s, peak memory <= 200 MB; at 100,000 entries
+each figure within ten times its 10,000 figure.  Render is timed cold (no parsed-entry
+cache) and warm (the usual case: ingest and every load write the cache).  The "(lib)" rows
+time the same work in-process, without start-up and imports (about 0.1 s).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import random
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,19 +76,28 @@ def generate(n_entries: int, seed: int = 7) -> str:
     return "".join(out)
 
 
+# Runs zotsync in the child and prints the child's own peak resident memory when it exits.
+_CHILD = (
+    "import atexit, resource, runpy, sys\n"
+    "atexit.register(lambda: sys.stderr.write("
+    "'\\nPEAK_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "sys.argv = ['zotsync'] + sys.argv[1:]\n"
+    "runpy.run_module('zotsync', run_name='__main__')\n"
+)
+
+
 def run(args: list[str], cwd: Path) -> tuple[float, float, int]:
     """Wall seconds, peak MB and exit status of ``zotsync ARGS`` in a fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "zotsync", *args], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-c", _CHILD, *args], cwd=cwd, capture_output=True, text=True
     )
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if done.returncode not in (0, 1):
         print(done.stderr, file=sys.stderr)
         raise SystemExit(f"zotsync {' '.join(args)} failed with {done.returncode}")
-    return wall, max(peak, before) / 1024, done.returncode
+    peak_kb = int(done.stderr.rsplit("PEAK_KB", 1)[1].split()[0])
+    return wall, peak_kb / 1024, done.returncode
 
 
 def startup(cwd: Path) -> float:
@@ -95,31 +106,76 @@ def startup(cwd: Path) -> float:
     return time.perf_counter() - start
 
 
+REPEAT = 5
+
+
+def in_process(source: Path, folder: Path) -> list[tuple[str, float]]:
+    """The same work without interpreter start-up and imports (best of REPEAT)."""
+    from zotsync.ingest import build_list
+    from zotsync.markdown_list import read_list, render_list
+    from zotsync.yaml_store import load_list, save_list
+
+    def ingest() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        reading_list, _ = build_list(read_list(source.read_text("utf-8")), None)
+        save_list(folder, reading_list)
+
+    def render() -> None:
+        reading_list, _ = load_list(folder)
+        render_list(reading_list)
+
+    figures = []
+    for name, work in (("ingest (lib)", ingest), ("render (lib)", render)):
+        times = []
+        for _ in range(REPEAT):
+            gc.disable()  # as the CLI does while a command runs
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+            gc.enable()
+        figures.append((name, min(times)))
+    return figures
+
+
 def main(sizes: list[int]) -> None:
     work = Path(tempfile.mkdtemp(prefix="zotsync-bench-"))
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores; start-up "
-        f"(zotsync --version) {startup(work):.3f} s, included in every figure below\n"
+        f"(zotsync --version) {startup(work):.3f} s, included in every figure below; "
+        f"best and median of {REPEAT} runs\n"
     )
-    print(f"{'entries':>8} {'step':<14} {'wall s':>8} {'peak MB':>8}")
+    print(f"{'entries':>8} {'step':<14} {'best s':>8} {'median s':>9} {'peak MB':>8}")
     try:
         for size in sizes:
             source = work / f"list-{size}.md"
             source.write_text(generate(size), encoding="utf-8")
             entries = work / f"entries-{size}"
+            out = work / "out.md"
             steps = [
                 ("ingest", ["ingest", str(source), "--entries", str(entries)]),
-                ("render cold", ["render", "--entries", str(entries), "-o", str(work / "o.md")]),
-                ("render warm", ["render", "--entries", str(entries), "-o", str(work / "o.md")]),
+                ("render cold", ["render", "--entries", str(entries), "-o", str(out)]),
+                ("render warm", ["render", "--entries", str(entries), "-o", str(out)]),
                 ("check", ["check", "--entries", str(entries)]),
             ]
             for name, args in steps:
-                if name == "render cold":
-                    shutil.rmtree(entries / ".zotsync-cache", ignore_errors=True)
-                wall, peak, _ = run(args, work)
-                print(f"{size:>8} {name:<14} {wall:>8.3f} {peak:>8.1f}")
-            same = (work / "o.md").read_bytes() == source.read_bytes()
-            print(f"{size:>8} {'round trip':<14} {'identical' if same else 'DIFFERENT':>17}")
+                walls, peaks = [], []
+                for _ in range(REPEAT):
+                    if name == "ingest":
+                        shutil.rmtree(entries, ignore_errors=True)
+                    if name == "render cold":
+                        shutil.rmtree(entries / ".zotsync-cache", ignore_errors=True)
+                        out.unlink(missing_ok=True)
+                    wall, peak, _ = run(args, work)
+                    walls.append(wall)
+                    peaks.append(peak)
+                print(
+                    f"{size:>8} {name:<14} {min(walls):>8.3f} {statistics.median(walls):>9.3f} "
+                    f"{max(peaks):>8.1f}"
+                )
+            for name, seconds in in_process(source, work / f"lib-{size}"):
+                print(f"{size:>8} {name:<14} {seconds:>8.3f}")
+            same = out.read_bytes() == source.read_bytes()
+            print(f"{size:>8} {'round trip':<14} {'identical' if same else 'DIFFERENT':>18}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

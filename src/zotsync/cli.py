@@ -7,6 +7,7 @@ found the Markdown stale; 2 a user error (bad file, option or config), with one 
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -24,10 +25,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _handle_errors(func: F) -> F:
-    """Turn zotsync and OS errors into one line on stderr and the documented exit status."""
+    """Turn zotsync and OS errors into one line on stderr and the documented exit status.
+
+    The cyclic garbage collector is paused while a command runs: entries, frames and
+    tokens hold no reference cycles (reference counting frees them), and on a 100,000-entry
+    list the collector's repeated scans of the growing heap cost a fifth of the time.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
         try:
             return func(*args, **kwargs)
         except ZotsyncError as error:
@@ -37,6 +45,9 @@ def _handle_errors(func: F) -> F:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"zotsync: {where}{error.strerror or error}", err=True)
             sys.exit(2)
+        finally:
+            if was_enabled:
+                gc.enable()
 
     return wrapper  # type: ignore[return-value]
 

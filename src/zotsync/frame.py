@@ -102,7 +102,9 @@ def frame_from_text(text: str) -> tuple[tuple[FrameLine, ...], bool]:
         elif (slot := _SLOT.match(line)) is not None and "<!-- zotsync\\" not in slot.group(
             "prefix"
         ):
-            prefix = _UNESCAPE_PLAIN.sub(r"<!-- zotsync\1", slot.group("prefix"))
+            prefix = slot.group("prefix")
+            if "<!-- zotsync" in prefix:
+                prefix = _UNESCAPE_PLAIN.sub(r"<!-- zotsync\1", prefix)
             frame.append(Slot(prefix, slot.group("id"), slot.group("end") or ""))
         else:
             frame.append(Verbatim(_UNESCAPE_PLAIN.sub(r"<!-- zotsync\1", line)))

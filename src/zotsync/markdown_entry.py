@@ -210,6 +210,7 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
 # --------------------------------------------------------------------------- reading fields
 
 _YEAR = re.compile(r"(?<![\d.:/])(1[89]\d\d|20\d\d)(?![\d.])")
+_VENUE_YEAR = re.compile(r"([^\d]*[^\d\s(]) (1[89]\d\d|20\d\d)\Z")
 _SEP_CHARS = " \t\r\n,.;:|\\-\u2013\u2014"
 _URL_LABELS = {"paper", "pdf", "arxiv", "link", "url"}
 _KIND_SPLIT = re.compile(r"^([A-Za-z][A-Za-z ]{0,20})--(.+)$", re.DOTALL)
@@ -231,6 +232,9 @@ def _split_sep(text: str) -> tuple[str, str, str]:
 
 def parse_date(text: str) -> tuple[str, int | None, str | None]:
     """(venue, year, date form) of a date text; the form is None if no form writes it back."""
+    common = _VENUE_YEAR.match(text)
+    if common is not None:  # the usual "ICLR 2021": the general rules below give the same
+        return common.group(1), int(common.group(2)), "{venue} {year}"
     matches = list(_YEAR.finditer(text))
     if not matches:
         return text, None, "{venue}"
@@ -456,7 +460,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
         kind=kind,
         note=" ".join(notes),
     )
-    defaults = EntryStyle()
+    defaults = _DEFAULT_STYLE
     style = EntryStyle(
         title=title_form,
         parts=tuple(parts),
@@ -575,6 +579,7 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
 
 
 _STYLE_SAMPLE = 200
+_DEFAULT_STYLE = EntryStyle()
 
 
 def infer_style(

@@ -41,10 +41,17 @@ FORMAT = 1
 CACHE_DIR = ".zotsync-cache"
 _STR_TAG = "tag:yaml.org,2002:str"
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
-_NEEDS_ESCAPE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-    "|[\x85\u2028\u2029]"
-)
+
+
+@cache
+def _needs_escape() -> re.Pattern[str]:
+    """What PyYAML cannot read raw (non-printable) or reads as a line break: written \\uXXXX.
+
+    Compiled on first need (10 ms: a render never writes YAML)."""
+    return re.compile(
+        r"[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+        r"|[\x85\u2028\u2029]"
+    )
 
 
 # --------------------------------------------------------------------------- writing
@@ -63,7 +70,7 @@ def _resolver() -> Resolver:
 
 def _quote(text: str) -> str:
     quoted = json.dumps(text, ensure_ascii=False)
-    return _NEEDS_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+    return _needs_escape().sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _resolves_to_str(text: str) -> bool:
@@ -93,7 +100,7 @@ def scalar(value: object) -> str:
         and ": " not in text
         and " #" not in text
         and not text.endswith(":")
-        and not _NEEDS_ESCAPE.search(text)
+        and not _needs_escape().search(text)
         and "\n" not in text
         and "\r" not in text
         and "\t" not in text
