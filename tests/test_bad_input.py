@@ -194,3 +194,26 @@ def test_console_script_help_and_version_in_a_real_process() -> None:
         assert done.returncode == 0, (args, done.stderr)
         assert done.stderr == ""
         assert ("0.1.0" in done.stdout) if args == ["--version"] else ("Usage:" in done.stdout)
+
+
+def test_a_list_that_contains_our_frame_markers_round_trips(tmp_path: Path) -> None:
+    text = (
+        "# Tricky\n<!-- zotsync:entry not-an-entry -->\n<!-- zotsync\\:section x -->\n\n"
+        "## Papers\n\n- <!-- zotsync:section papers --> [A](https://a.org), ICLR 2020\n"
+        "<!-- zotsync:no-final-newline -->\n"
+    )
+    source = tmp_path / "l.md"
+    source.write_text(text, "utf-8")
+    folder = tmp_path / "e"
+    assert run("ingest", source, "--entries", folder).exit_code == 0
+    assert run("render", "--entries", folder).stdout_bytes == text.encode()
+
+
+def test_a_hand_broken_style_in_list_yaml_is_a_clear_error(seed_lists: dict[str, Path]) -> None:
+    folder = seed_lists[SEED_000.stem]
+    meta = folder / "list.yaml"
+    meta.write_text(meta.read_text().replace('link_form: "[[{label}]]({url})"', 'link_form: "{x}"'))
+    result = run("render", "--entries", folder)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"zotsync: {meta}:")
+    assert "link_form must be one of" in result.stderr

@@ -15,7 +15,7 @@ A source line that happens to contain ``<!-- zotsync`` is escaped with one backs
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from zotsync.model import Entry, Section
@@ -240,7 +240,3 @@ def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str
         text = text.removesuffix(newline)
     result.text = text
     return result
-
-
-def slot_ids(frame: Sequence[FrameLine]) -> list[str]:
-    return [line.entry_id for line in frame if isinstance(line, Slot)]

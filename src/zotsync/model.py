@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 SectionPath = tuple[str, ...]
@@ -43,44 +44,14 @@ class Entry:
 
     @classmethod
     def from_content(cls, entry_id: str, content: EntryContent, markdown: str = "") -> Entry:
-        return cls(
-            id=entry_id,
-            title=content.title,
-            url=content.url,
-            venue=content.venue,
-            year=content.year,
-            authors=content.authors,
-            links=content.links,
-            kind=content.kind,
-            note=content.note,
-            markdown=markdown,
-        )
+        return cls(id=entry_id, markdown=markdown, **content.as_kwargs())
 
     def content(self) -> EntryContent:
         """The fields the Markdown carries (what a re-ingest can change)."""
-        return EntryContent(
-            title=self.title,
-            url=self.url,
-            venue=self.venue,
-            year=self.year,
-            authors=self.authors,
-            links=self.links,
-            kind=self.kind,
-            note=self.note,
-        )
+        return EntryContent(**{name: getattr(self, name) for name in CONTENT_FIELDS})
 
     def with_content(self, content: EntryContent) -> Entry:
-        return replace(
-            self,
-            title=content.title,
-            url=content.url,
-            venue=content.venue,
-            year=content.year,
-            authors=content.authors,
-            links=content.links,
-            kind=content.kind,
-            note=content.note,
-        )
+        return replace(self, **content.as_kwargs())
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +68,13 @@ class EntryContent:
     note: str = ""
 
     def changed_fields(self, other: EntryContent) -> list[str]:
-        return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+        return [name for name in CONTENT_FIELDS if getattr(self, name) != getattr(other, name)]
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CONTENT_FIELDS}
+
+
+CONTENT_FIELDS = tuple(f.name for f in fields(EntryContent))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +118,35 @@ class EntryStyle:
             if key not in known:
                 raise ValueError(f"unknown style key {key!r}")
             kwargs[key] = tuple(value) if isinstance(value, list) else value
-        return cls(**kwargs)  # type: ignore[arg-type]
+        style = cls(**kwargs)  # type: ignore[arg-type]
+        style.validate()
+        return style
+
+    def validate(self) -> None:
+        """Refuse a style the renderer cannot write (a hand-edited ``list.yaml``)."""
+        texts = (
+            self.bullet,
+            self.end,
+            self.link_sep,
+            self.url_label,
+            self.author_sep,
+            self.author_last,
+            *self.seps,
+        )
+        if not all(isinstance(text, str) for text in texts):
+            raise ValueError("separators and bullets must be text")
+        if self.title not in TITLE_FORMS:
+            raise ValueError(f"title must be one of {', '.join(TITLE_FORMS)}")
+        if not set(self.parts) <= set(PARTS) or len(set(self.parts)) != len(self.parts):
+            raise ValueError(f"parts must be distinct names among {', '.join(PARTS)}")
+        if len(self.seps) != len(self.parts):
+            raise ValueError("seps must have one separator per part")
+        if self.date_form not in DATE_FORMS:
+            raise ValueError(f"date_form must be one of {', '.join(DATE_FORMS)}")
+        if self.link_form not in LINK_FORMS:
+            raise ValueError(f"link_form must be one of {', '.join(LINK_FORMS)}")
+        if self.authors_form not in AUTHORS_FORMS:
+            raise ValueError(f"authors_form must be one of {', '.join(AUTHORS_FORMS)}")
 
 
 def _plain(value: object) -> object:
@@ -158,6 +163,9 @@ DATE_FORMS = (
     "{venue}",
 )
 LINK_FORMS = ("[[{label}]]({url})", "[[{label}]({url})]", "[{label}]({url})")
+TITLE_FORMS = ("link", "bold", "bold_link", "label", "plain")
+PARTS = ("date", "links", "authors", "note")
+AUTHORS_FORMS = ("{authors}", "*{authors}*")
 
 
 @dataclass(frozen=True, slots=True)

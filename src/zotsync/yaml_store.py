@@ -598,10 +598,6 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     return ReadingList(frame, tuple(sections), newline, bool(final_newline)), where
 
 
-def iter_section_files(folder: Path) -> Iterable[Path]:
-    return sorted((folder / "sections").glob("*.yaml"))
-
-
 def load_venues(path: Path | None) -> VenueTable:
     """The venue table of a mapping file (the built-in default mapping when ``path`` is None)."""
     if path is None:
