@@ -137,8 +137,8 @@ class EntryStyle:
             raise ValueError("separators and bullets must be text")
         if self.title not in TITLE_FORMS:
             raise ValueError(f"title must be one of {', '.join(TITLE_FORMS)}")
-        if not set(self.parts) <= set(PARTS) or len(set(self.parts)) != len(self.parts):
-            raise ValueError(f"parts must be distinct names among {', '.join(PARTS)}")
+        if not set(self.parts) <= set(PARTS):
+            raise ValueError(f"parts must be names among {', '.join(PARTS)}")
         if len(self.seps) != len(self.parts):
             raise ValueError("seps must have one separator per part")
         if self.date_form not in DATE_FORMS:
