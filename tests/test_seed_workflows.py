@@ -253,3 +253,54 @@ def test_entry_yaml_is_deterministic(seed_lists: dict[str, Path], tmp_path: Path
     for path in sorted((first / "sections").glob("*.yaml")):
         assert (again / "sections" / path.name).read_bytes() == path.read_bytes()
     assert (again / "list.yaml").read_bytes() == (first / "list.yaml").read_bytes()
+
+
+def test_ingesting_a_stale_readme_refuses_to_undo_yaml_edits(
+    seed_lists: dict[str, Path], tmp_path: Path
+) -> None:
+    from conftest import snapshot
+
+    folder = seed_lists[SEED_000.stem]
+    section = folder / "sections" / "research-areas--analysis-of-multimodal-models.yaml"
+    _edit_yaml(section, "Itâ€™s harder", "It’s harder")
+    before = snapshot(folder)
+    stale = run("ingest", SEED_000, "--entries", folder)
+    assert stale.exit_code == 2
+    assert "edited after" in stale.stderr and "--force" in stale.stderr
+    assert snapshot(folder) == before
+    # Rendered first, the README shows the fix; editing and ingesting it keeps the fix.
+    readme = tmp_path / "README.md"
+    assert run("render", "--entries", folder, "-o", readme).exit_code == 0
+    readme.write_text(
+        readme.read_text().replace("ICML 2011", "ICML 2011 [[pdf]](https://x.org/a.pdf)")
+    )
+    result = run("ingest", readme, "--entries", folder, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["changed"] == [
+        {"id": "multimodal-deep-learning-2011", "fields": ["links"]}
+    ]
+    assert "It’s harder" in section.read_text()
+    forced = run("ingest", SEED_000, "--entries", folder, "--force")
+    assert forced.exit_code == 0
+    assert "Itâ€™s harder" in section.read_text()
+
+
+def test_moving_a_paragraph_under_another_heading_reports_a_move(
+    seed_lists: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = seed_lists[SEED_000.stem]
+    line = "[Dynamic Fusion for Multimodal Data](https://arxiv.org/abs/1911.03821), arXiv 2019\n"
+    text = SEED_000.read_text().replace(line, "", 1)
+    text = text.replace("## Datasets\n\n", "## Datasets\n\n" + line + "\n", 1)
+    edited = tmp_path / "moved.md"
+    edited.write_text(text)
+    report = json.loads(run("ingest", edited, "--entries", folder, "--json").output)
+    assert report["moved"] == [
+        {
+            "id": "dynamic-fusion-multimodal-data-2019",
+            "from": "research-areas--multimodal-fusion",
+            "to": "datasets",
+        }
+    ]
+    assert report["added"] == [] and report["removed"] == [] and report["changed"] == []
+    assert rendered(folder, tmp_path) == text.encode()

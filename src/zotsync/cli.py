@@ -150,6 +150,11 @@ def init(force: bool) -> None:
 )
 @click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Ingest even if the entries were edited after the Markdown was last rendered.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 @_handle_errors
@@ -159,6 +164,7 @@ def ingest(
     entries: Path | None,
     list_name: str | None,
     dry_run: bool,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Read a Markdown list into canonical entries (create or update).
@@ -169,11 +175,19 @@ def ingest(
 
     Entries are matched to existing ones by identity (arXiv id, DOI, OpenReview id,
     URL, title + year): their ids stay, and the report says what was added, changed,
-    moved, left alone and removed.
+    moved, left alone and removed.  The Markdown is taken as the truth for the fields
+    it shows; if the entries were edited after it was last rendered, ingest refuses
+    (those edits would be undone): render first, or give --force.
     """
     from zotsync.ingest import build_list
-    from zotsync.markdown_list import read_list
-    from zotsync.yaml_store import load_list, save_list
+    from zotsync.markdown_list import read_list, render_list
+    from zotsync.yaml_store import (
+        last_markdown,
+        load_list,
+        markdown_digest,
+        remember_markdown,
+        save_list,
+    )
 
     if source is not None and entries is None and list_name is None:
         raise UserError("give --entries DIR (or --list NAME) to say where the entries go")
@@ -187,8 +201,19 @@ def ingest(
         existing = None
         if (target.entries / "list.yaml").exists():
             existing, _ = load_list(target.entries)
+            last = last_markdown(target.entries)
+            current = render_list(existing).text
+            if not force and text != current and last not in (None, markdown_digest(current)):
+                raise UserError(
+                    f"{target.entries}: the entries were edited after {markdown} was last "
+                    f"rendered; ingesting it would undo those edits.  Run `zotsync render` "
+                    "first (then edit the Markdown again), or give --force to take "
+                    f"{markdown} as it is"
+                )
         reading_list, report = build_list(read_list(text), existing)
         written = save_list(target.entries, reading_list, dry_run=dry_run)
+        if not dry_run:
+            remember_markdown(target.entries, text)
         total = sum(len(s.entries) for s in reading_list.sections)
         summary = {
             "list": target.name,
@@ -266,7 +291,7 @@ def render(
     the style of their section.
     """
     from zotsync.markdown_list import render_list
-    from zotsync.yaml_store import atomic_write, load_list
+    from zotsync.yaml_store import atomic_write, load_list, remember_markdown
 
     results: list[dict[str, object]] = []
     stale_any = False
@@ -303,7 +328,9 @@ def render(
                         "run `zotsync render`"
                     )
         else:
-            atomic_write(out_path, data) if stale else None
+            if stale:
+                atomic_write(out_path, data)
+            remember_markdown(target.entries, text)
             result["written"] = stale
             if not as_json:
                 click.echo(f"wrote {out_path}" if stale else f"{out_path} is up to date")

@@ -615,3 +615,33 @@ def load_venues(path: Path | None) -> VenueTable:
         return VenueTable.from_dict(doc.get("venues") or {})
     except (ValueError, AttributeError) as error:
         raise _fail(path, node, f"bad venue: {error}") from None
+
+
+# --------------------------------------------------------------------------- last Markdown
+
+_LAST_MARKDOWN = "last-markdown.sha1"
+
+
+def markdown_digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def last_markdown(folder: Path) -> str | None:
+    """Digest of the Markdown this clone last rendered from or ingested into ``folder``."""
+    try:
+        return (folder / CACHE_DIR / _LAST_MARKDOWN).read_text("ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def remember_markdown(folder: Path, text: str) -> None:
+    """Record that ``folder``'s entries and ``text`` are in step (render or ingest)."""
+    cache = folder / CACHE_DIR
+    try:
+        cache.mkdir(exist_ok=True)
+        ignore = cache / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n")
+        atomic_write(cache / _LAST_MARKDOWN, markdown_digest(text).encode("ascii"))
+    except OSError:
+        pass  # losing the marker only loses the stale-README guard, never data
