@@ -272,16 +272,15 @@ def _plain_text(pieces: list[Piece]) -> str:
     return unescape("".join(p.raw if p.kind != "link" else p.text for p in pieces))
 
 
-def _label_link(pieces: list[Piece], i: int) -> tuple[str, str, str, int] | None:
-    """An extra link at ``pieces[i]``: (label, url, form, pieces used), else None."""
-    piece = pieces[i]
-    if piece.kind == "link" and piece.form != "auto":
-        if piece.form:
-            return unescape(piece.text), piece.url, piece.form, 1
-        if piece.text.startswith("[") and piece.text.endswith("]") and len(piece.text) > 2:
-            return unescape(piece.text[1:-1]), piece.url, "[[{label}]]({url})", 1
-        return unescape(piece.text), piece.url, "[{label}]({url})", 1
-    return None
+def _label_link(piece: Piece) -> tuple[str, str, str] | None:
+    """An extra link (label, url, form) if ``piece`` is one, else None."""
+    if piece.kind != "link" or piece.form == "auto":
+        return None
+    if piece.form:
+        return unescape(piece.text), piece.url, piece.form
+    if piece.text.startswith("[") and piece.text.endswith("]") and len(piece.text) > 2:
+        return unescape(piece.text[1:-1]), piece.url, "[[{label}]]({url})"
+    return unescape(piece.text), piece.url, "[{label}]({url})"
 
 
 def _merge_wrapped_links(pieces: list[Piece]) -> list[Piece]:
@@ -390,9 +389,9 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
     pending = ""
 
     for i, piece in enumerate(tail):
-        link = _label_link(tail, i) if piece.kind == "link" else None
+        link = _label_link(piece)
         if link is not None:
-            label, link_url, form, _n = link
+            label, link_url, form = link
             if parts and parts[-1] == "links" and pending.strip(" ,|") == "":
                 link_seps.append(pending)
             else:
