@@ -1,0 +1,385 @@
+"""Validating and normalising the JSON ``data`` of items, collections and searches.
+
+The rules follow the dataserver as summarised in ``reference/zotero-web-api-v3.md`` §3.6-3.7:
+fields must belong to the item type (``'x' is not a valid field for type 'y'``), creator
+types to the type's creator types, only notes/attachments/annotations can be children, only
+top-level items go in collections, missing collections and parents are 409 with ``data``,
+over-long tags and names 413.  The result is the object's full ``data`` in the order the real
+API writes it, with every field of the type present (empty when unset).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from zotsync.sandbox.schema import (
+    ANNOTATION_PROPERTIES,
+    CHILD_TYPES,
+    FILE_PROPERTIES,
+    LINK_MODES,
+    Schema,
+)
+
+KEY_PATTERN = re.compile(r"^[23456789ABCDEFGHIJKLMNPQRSTUVWXYZ]{8}$")
+RELATION_PREDICATES = ("owl:sameAs", "dc:replaces", "dc:relation")
+_RELATION_VALUE = re.compile(r"^http://zotero\.org/(users|groups)/\d+/items/[23456789A-Z]{8}$")
+_COLLECTION_RELATION = re.compile(
+    r"^http://zotero\.org/(users|groups)/\d+/collections/[23456789A-Z]{8}$"
+)
+MAX_FIELD_BYTES = 65535
+MAX_NAME = 255
+
+
+@dataclass
+class ObjectError(Exception):
+    """A per-object failure: its code, message and optional ``data`` (as in ``failed``)."""
+
+    code: int
+    message: str
+    data: dict[str, Any] | None = None
+
+
+Exists = Callable[[str], bool]
+
+
+def _text(name: str, value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        raise ObjectError(400, f"'{name}' must be a string")
+    if isinstance(value, (int, float)):
+        return str(value)
+    if not isinstance(value, str):
+        raise ObjectError(400, f"'{name}' must be a string")
+    if len(value.encode("utf-8")) > MAX_FIELD_BYTES:
+        raise ObjectError(413, f"Field '{name}' value is too long (over {MAX_FIELD_BYTES} bytes)")
+    return value
+
+
+def _tags(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ObjectError(400, "'tags' must be an array")
+    tags: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    for tag in value:
+        if not isinstance(tag, dict) or "tag" not in tag:
+            raise ObjectError(400, "Tag must be an object with a 'tag' property")
+        for prop in tag:
+            if prop not in ("tag", "type"):
+                raise ObjectError(400, f"Invalid tag property '{prop}'")
+        name = tag["tag"]
+        if not isinstance(name, str) or not name.strip():
+            raise ObjectError(400, "Tag cannot be empty")
+        name = name.strip()
+        if len(name) > MAX_NAME:
+            raise ObjectError(413, f"Tag '{name[:50]}…' is too long to sync", {"tag": name})
+        kind = tag.get("type", 0)
+        if kind not in (0, 1, "0", "1"):
+            raise ObjectError(400, f"Invalid tag type '{kind}'")
+        if (name, int(kind)) in seen:
+            continue
+        seen.add((name, int(kind)))
+        tags.append({"tag": name, "type": int(kind)} if int(kind) else {"tag": name})
+    return tags
+
+
+def _relations(value: Any, pattern: re.Pattern[str], predicates: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ObjectError(400, "'relations' must be an object")
+    for predicate, targets in value.items():
+        if predicate not in predicates:
+            raise ObjectError(400, f"Unsupported predicate '{predicate}'")
+        for target in targets if isinstance(targets, list) else [targets]:
+            if not isinstance(target, str) or not pattern.match(target):
+                raise ObjectError(400, f"'{target}' is not a valid relation URI")
+    return copy.deepcopy(value)
+
+
+def _creators(schema: Schema, item_type: str, value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        raise ObjectError(400, "'creators' must be an array")
+    allowed = schema.creator_types.get(item_type, ())
+    creators: list[dict[str, str]] = []
+    for creator in value:
+        if not isinstance(creator, dict):
+            raise ObjectError(400, "Creator must be an object")
+        creator_type = creator.get("creatorType", "author")
+        if creator_type not in allowed:
+            raise ObjectError(
+                400, f"'{creator_type}' is not a valid creator type for item type '{item_type}'"
+            )
+        for prop in creator:
+            if prop not in ("creatorType", "firstName", "lastName", "name"):
+                raise ObjectError(400, f"Invalid creator property '{prop}'")
+        if "name" in creator and ("firstName" in creator or "lastName" in creator):
+            raise ObjectError(400, "Creator cannot have both 'name' and 'firstName'/'lastName'")
+        if "name" in creator:
+            creators.append({"creatorType": creator_type, "name": _text("name", creator["name"])})
+        else:
+            creators.append(
+                {
+                    "creatorType": creator_type,
+                    "firstName": _text("firstName", creator.get("firstName", "")),
+                    "lastName": _text("lastName", creator.get("lastName", "")),
+                }
+            )
+    return creators
+
+
+def _deleted(value: Any) -> bool:
+    if value in (True, 1, "1", "true"):
+        return True
+    if value in (False, 0, "0", "false", None):
+        return False
+    raise ObjectError(400, "'deleted' must be a boolean")
+
+
+_ITEM_PROPERTIES = {
+    "key",
+    "version",
+    "itemType",
+    "parentItem",
+    "creators",
+    "tags",
+    "collections",
+    "relations",
+    "deleted",
+    "dateAdded",
+    "dateModified",
+    "linkMode",
+    "note",
+    "contentType",
+    "charset",
+    "filename",
+    "md5",
+    "mtime",
+    "path",
+    "inPublications",
+    *ANNOTATION_PROPERTIES,
+}
+
+
+def build_item(
+    schema: Schema,
+    existing: dict[str, Any] | None,
+    incoming: dict[str, Any],
+    *,
+    replace: bool,
+    item_exists: Exists,
+    top_level_item: Exists,
+    collection_exists: Exists,
+) -> dict[str, Any]:
+    """The item's new ``data`` (without key, version and dates), or :class:`ObjectError`."""
+    old = existing or {}
+    item_type = incoming.get("itemType", old.get("itemType"))
+    if item_type is None:
+        raise ObjectError(400, "'itemType' property not provided")
+    if item_type not in schema.fields_by_type:
+        raise ObjectError(400, f"'{item_type}' is not a valid itemType")
+    retyped = existing is not None and item_type != old.get("itemType")
+    if retyped and {item_type, old.get("itemType")} & {"attachment", "note"}:
+        raise ObjectError(400, "Cannot change type of note or attachment items")
+    source = {} if replace or existing is None else copy.deepcopy(old)
+    if retyped and not replace:
+        source = _retype(schema, old, item_type)
+    for name, value in incoming.items():
+        if name in ("key", "version"):
+            continue
+        source[name] = value
+
+    fields = schema.fields_by_type[item_type]
+    all_fields = set(schema.all_fields)
+    for name, value in source.items():
+        if name in _ITEM_PROPERTIES or name in fields:
+            continue
+        if name in all_fields and value in ("", None):
+            continue
+        raise ObjectError(400, f"'{name}' is not a valid field for type '{item_type}'")
+
+    data: dict[str, Any] = {}
+    parent = source.get("parentItem", False)
+    if parent in ("", None):
+        parent = False
+    if parent is not False:
+        if item_type not in CHILD_TYPES:
+            raise ObjectError(400, "Only note, attachment and annotation items can be child items")
+        if not isinstance(parent, str) or not KEY_PATTERN.match(parent):
+            raise ObjectError(400, f"'{parent}' is not a valid item key")
+        if not item_exists(parent) or not top_level_item(parent):
+            raise ObjectError(409, f"Parent item {parent} not found", {"parentItem": parent})
+        data["parentItem"] = parent
+    data["itemType"] = item_type
+
+    if item_type == "attachment":
+        link_mode = source.get("linkMode", old.get("linkMode"))
+        if link_mode is None:
+            raise ObjectError(400, "'linkMode' property not provided")
+        if link_mode not in LINK_MODES:
+            raise ObjectError(400, f"'{link_mode}' is not a valid linkMode")
+        if existing is not None and old.get("linkMode") and link_mode != old.get("linkMode"):
+            raise ObjectError(400, "Cannot change attachment linkMode")
+        data["linkMode"] = link_mode
+
+    for name in fields:
+        data[name] = _text(name, source.get(name, "") if source.get(name) is not None else "")
+        if name == "title" and schema.creator_types.get(item_type):
+            data["creators"] = _creators(schema, item_type, source.get("creators", []))
+    if "creators" not in data and schema.creator_types.get(item_type):
+        data["creators"] = _creators(schema, item_type, source.get("creators", []))
+    elif source.get("creators") and not schema.creator_types.get(item_type):
+        raise ObjectError(400, f"'creators' is not a valid field for type '{item_type}'")
+
+    if item_type in ("note", "attachment"):
+        data["note"] = _text("note", source.get("note", ""))
+    if item_type == "attachment":
+        data["contentType"] = _text("contentType", source.get("contentType", ""))
+        data["charset"] = _text("charset", source.get("charset", ""))
+        imported = (
+            str(data["linkMode"]).startswith("imported") or data["linkMode"] == "embedded_image"
+        )
+        for name in FILE_PROPERTIES:
+            if name in source and source[name] not in ("", None):
+                if not imported:
+                    raise ObjectError(400, f"'{name}' is valid only for imported attachments")
+                data[name] = source[name]
+        if "path" in source and source["path"] not in ("", None):
+            if data["linkMode"] != "linked_file":
+                raise ObjectError(400, "'path' is valid only for linked-file attachments")
+            data["path"] = _text("path", source["path"])
+    if item_type == "annotation":
+        for name in ANNOTATION_PROPERTIES:
+            if name in source:
+                data[name] = source[name]
+
+    data["tags"] = _tags(source.get("tags", []))
+    collections = source.get("collections", [])
+    if not isinstance(collections, list) or not all(isinstance(c, str) for c in collections):
+        raise ObjectError(400, "'collections' must be an array of collection keys")
+    if parent is not False:
+        if collections:
+            raise ObjectError(400, "Child items cannot be assigned to collections")
+    else:
+        for key in collections:
+            if not KEY_PATTERN.match(key) or not collection_exists(key):
+                raise ObjectError(409, f"Collection {key} not found", {"collection": key})
+        data["collections"] = list(dict.fromkeys(collections))
+    data["relations"] = _relations(
+        source.get("relations", {}), _RELATION_VALUE, RELATION_PREDICATES
+    )
+    if _deleted(source.get("deleted")):
+        data["deleted"] = 1
+    if (
+        existing is not None
+        and "dateAdded" in incoming
+        and incoming["dateAdded"] != old.get("dateAdded")
+    ):
+        raise ObjectError(400, "'dateAdded' cannot be modified for existing items")
+    return data
+
+
+def _retype(schema: Schema, old: dict[str, Any], new_type: str) -> dict[str, Any]:
+    """An item's data moved to another type: base-mapped fields follow, others are dropped."""
+    old_type = old["itemType"]
+    to_base = schema.base_fields.get(old_type, {})
+    from_base = {base: field for field, base in schema.base_fields.get(new_type, {}).items()}
+    fields = set(schema.fields_by_type[new_type])
+    moved: dict[str, Any] = {}
+    for name, value in old.items():
+        if name in _ITEM_PROPERTIES and name != "creators":
+            moved[name] = copy.deepcopy(value)
+        elif name == "creators":
+            allowed = schema.creator_types.get(new_type, ())
+            moved[name] = [c for c in value if c.get("creatorType") in allowed]
+        elif name in fields:
+            moved[name] = value
+        else:
+            target = from_base.get(to_base.get(name, name))
+            if target is not None:
+                moved[target] = value
+    return moved
+
+
+def build_collection(
+    existing: dict[str, Any] | None,
+    incoming: dict[str, Any],
+    *,
+    replace: bool,
+    collection_exists: Exists,
+) -> dict[str, Any]:
+    source = {} if replace or existing is None else copy.deepcopy(existing)
+    for name, value in incoming.items():
+        if name not in ("key", "version", "name", "parentCollection", "relations", "deleted"):
+            raise ObjectError(400, f"Invalid property '{name}'")
+        if name not in ("key", "version"):
+            source[name] = value
+    title = source.get("name")
+    if not isinstance(title, str) or not title.strip():
+        raise ObjectError(400, "Collection name cannot be empty")
+    if len(title) > MAX_NAME:
+        raise ObjectError(413, f"Collection name '{title[:50]}…' too long")
+    parent = source.get("parentCollection", False)
+    if parent in ("", None):
+        parent = False
+    if parent is not False and (
+        not isinstance(parent, str)
+        or not KEY_PATTERN.match(parent)
+        or not collection_exists(parent)
+    ):
+        raise ObjectError(409, f"Parent collection {parent} not found", {"collection": parent})
+    data: dict[str, Any] = {"name": title, "parentCollection": parent}
+    data["relations"] = _relations(
+        source.get("relations", {}), _COLLECTION_RELATION, ("owl:sameAs",)
+    )
+    if _deleted(source.get("deleted")):
+        data["deleted"] = True
+    return data
+
+
+def build_search(
+    existing: dict[str, Any] | None, incoming: dict[str, Any], *, replace: bool
+) -> dict[str, Any]:
+    source = {} if replace or existing is None else copy.deepcopy(existing)
+    for name, value in incoming.items():
+        if name not in ("key", "version", "name", "conditions", "deleted"):
+            raise ObjectError(400, f"Invalid property '{name}'")
+        if name not in ("key", "version"):
+            source[name] = value
+    title = source.get("name")
+    if not isinstance(title, str) or not title.strip():
+        raise ObjectError(400, "Search name cannot be empty")
+    conditions = source.get("conditions", [])
+    if not isinstance(conditions, list) or not all(
+        isinstance(c, dict) and {"condition", "operator", "value"} <= set(c) for c in conditions
+    ):
+        raise ObjectError(400, "'conditions' must be an array of {condition, operator, value}")
+    data: dict[str, Any] = {"name": title, "conditions": copy.deepcopy(conditions)}
+    if _deleted(source.get("deleted")):
+        data["deleted"] = True
+    return data
+
+
+def item_template(schema: Schema, item_type: str, link_mode: str | None) -> dict[str, Any]:
+    """What ``GET /items/new?itemType=...`` answers (the editable JSON of a new item)."""
+    data: dict[str, Any] = {"itemType": item_type}
+    if item_type == "attachment":
+        data["linkMode"] = link_mode
+    for name in schema.fields_by_type[item_type]:
+        data[name] = ""
+        if name == "title" and schema.creator_types.get(item_type):
+            primary = schema.primary_creator.get(item_type, "author")
+            data["creators"] = [{"creatorType": primary, "firstName": "", "lastName": ""}]
+    if item_type in ("note", "attachment"):
+        data["note"] = ""
+    if item_type == "attachment":
+        data.update({"contentType": "", "charset": ""})
+        if link_mode and (link_mode.startswith("imported") or link_mode == "embedded_image"):
+            data.update({"filename": "", "md5": None, "mtime": None})
+        if link_mode == "linked_file":
+            data["path"] = ""
+    data["tags"] = []
+    if item_type not in ("attachment", "annotation"):
+        data["collections"] = []
+    data["relations"] = {}
+    return data
