@@ -399,3 +399,130 @@ def check(
         click.echo(f"{len(findings)} finding(s)", err=True)
     if findings:
         sys.exit(1)
+
+
+@main.group()
+def sandbox() -> None:
+    """A local server that speaks the Zotero Web API v3 (group libraries, SQLite).
+
+    It is what `library: sandbox` starts in-process, and what the tests talk to;
+    pyzotero reaches it by setting `zot.endpoint` to its URL.
+    """
+
+
+def _parse_key(text: str) -> tuple[str, str, bool]:
+    key, _, rest = text.partition(":")
+    user, _, mode = rest.partition(":")
+    if not key.isalnum():
+        raise UserError("--key: a key is letters and digits only (KEY[:USER[:rw|r]])")
+    if mode not in ("", "rw", "r"):
+        raise UserError(f"--key: access is 'rw' or 'r', not {mode!r}")
+    return key, user or "sandbox", mode != "r"
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
+@click.option("--port", default=0, show_default=True, help="Port (0: any free port).")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("zotsync-sandbox.sqlite"),
+    show_default=True,
+    help="SQLite file (kept and reused).",
+)
+@click.option(
+    "--group",
+    "groups",
+    type=int,
+    multiple=True,
+    help="Group library id to serve (repeatable; default 1).",
+)
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="KEY[:USER[:rw|r]]",
+    help="API key to accept (repeatable; default: zotsyncsandboxkey, read-write).",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append one JSON line per request (method, path, query, status, bytes).",
+)
+@click.option(
+    "--schema",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Zotero schema.json (default: $ZOTSYNC_SCHEMA, ../shared, .).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="KIND@N[:SECONDS]",
+    help="Inject a fault at the N-th request: drop-before, drop-after, 500, 503, "
+    "429, backoff, teammate (repeatable).",
+)
+@_handle_errors
+def serve(
+    host: str,
+    port: int,
+    data: Path,
+    groups: tuple[int, ...],
+    keys: tuple[str, ...],
+    log_path: Path | None,
+    schema: Path | None,
+    faults: tuple[str, ...],
+) -> None:
+    """Run the sandbox until Ctrl-C or SIGTERM; the first line printed is its URL.
+
+    \b
+    zotsync sandbox serve --port 0 --group 4242 --log requests.jsonl
+    zotsync sandbox serve --key abc123:alice:rw --key def456:bob:r
+    """
+    import signal
+
+    from zotsync.sandbox.schema import load_schema
+    from zotsync.sandbox.server import DEFAULT_KEY, Fault, Sandbox, check_loopback
+
+    check_loopback(host)
+    parsed_faults = [Fault.parse(text) for text in faults]
+    parsed_keys = tuple(_parse_key(text) for text in keys) or ((DEFAULT_KEY, "sandbox", True),)
+    server = Sandbox(
+        data,
+        groups=groups or (1,),
+        keys=parsed_keys,
+        schema=load_schema(schema),
+        host=host,
+        port=port,
+        log_path=log_path,
+    )
+    server.inject(*parsed_faults)
+    try:
+        url = server.bind()
+    except OSError as error:
+        server.stop()
+        raise UserError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    click.echo(url)
+    sys.stdout.flush()
+    described = ", ".join(
+        f"{user} ({'read-write' if write else 'read-only'})" for _, user, write in parsed_keys
+    )
+    default = " with key zotsyncsandboxkey" if not keys else ""
+    click.echo(
+        f"serving groups {', '.join(map(str, groups or (1,)))} from {data}; "
+        f"users: {described}{default}",
+        err=True,
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        click.echo("sandbox stopped", err=True)
