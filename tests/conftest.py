@@ -70,3 +70,38 @@ def project(tmp_path: Path) -> Path:
         else:
             shutil.copy(source, tmp_path / name)
     return tmp_path
+
+
+# --------------------------------------------------------------------------- sandbox
+
+GROUP = 4242
+KEY = "zotsyncsandboxkey"
+SCHEMA_FILE = SHARED / "zotero-schema.json"
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A running sandbox with group 4242, the default read-write key and a read-only one."""
+    from zotsync.sandbox.schema import load_schema
+    from zotsync.sandbox.server import DEFAULT_KEY, Sandbox
+
+    server = Sandbox(
+        tmp_path / "sandbox.sqlite",
+        groups=(GROUP,),
+        keys=((DEFAULT_KEY, "alice", True), ("readonlykey", "bob", False)),
+        schema=load_schema(SCHEMA_FILE),
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http(sandbox):  # type: ignore[no-untyped-def]
+    """A plain HTTP client on the sandbox, authenticated with the read-write key."""
+    import httpx2
+
+    with httpx2.Client(
+        base_url=sandbox.url, headers={"Zotero-API-Key": KEY}, trust_env=False, timeout=10
+    ) as client:
+        yield client

@@ -24,7 +24,7 @@ from zotsync.sandbox.objects import (
     build_search,
     item_template,
 )
-from zotsync.sandbox.schema import CHILD_TYPES, Schema
+from zotsync.sandbox.schema import Schema
 from zotsync.sandbox.store import Group, KeyInfo, Store, StoredObject, now_iso
 
 KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
@@ -704,9 +704,14 @@ class Api:
             parsed = _parsed_date(str(obj.data.get("date", "")))
             if parsed:
                 meta["parsedDate"] = parsed
-            if not obj.parent and obj.data.get("itemType") not in CHILD_TYPES:
+            if not obj.parent:
                 meta["numChildren"] = len(self.store.children(group.id, "item", obj.key))
         elif kind == "collection":
+            if obj.parent:
+                links["up"] = {
+                    "href": f"{self.base_url}/groups/{group.id}/collections/{obj.parent}",
+                    "type": "application/json",
+                }
             meta["numCollections"] = len(self.store.children(group.id, "collection", obj.key))
             meta["numItems"] = self.store.member_count(group.id, obj.key)
         return {

@@ -276,6 +276,10 @@ def build_item(
         and incoming["dateAdded"] != old.get("dateAdded")
     ):
         raise ObjectError(400, "'dateAdded' cannot be modified for existing items")
+    if data.get("linkMode") == "embedded_image":
+        # An image embedded in a note: the API keeps only what describes the file.
+        kept = ("parentItem", "itemType", "linkMode", "contentType", *FILE_PROPERTIES, "deleted")
+        return {k: v for k, v in data.items() if k in kept}
     return data
 
 
