@@ -53,7 +53,27 @@ ITEMS = _recorded("item")
 COLLECTIONS = _recorded("collection")
 ENVELOPE = ["key", "version", "library", "links", "meta", "data"]
 # Not fields: where the real API puts them relative to the fields is what we compare.
-STRUCTURE = ["key", "version", "parentItem", "itemType", "linkMode", "creators", "note", "contentType", "charset", "filename", "md5", "mtime", "path", "tags", "collections", "relations", "deleted", "dateAdded", "dateModified"]
+STRUCTURE = [
+    "key",
+    "version",
+    "parentItem",
+    "itemType",
+    "linkMode",
+    "creators",
+    "note",
+    "contentType",
+    "charset",
+    "filename",
+    "md5",
+    "mtime",
+    "path",
+    "tags",
+    "collections",
+    "relations",
+    "deleted",
+    "dateAdded",
+    "dateModified",
+]
 
 
 @pytest.fixture(scope="module")
