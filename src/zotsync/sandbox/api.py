@@ -162,6 +162,8 @@ class Api:
         if head != "groups" or len(parts) < 2:
             raise ApiError(404, "Not found")
         group = self._group(parts[1])
+        if method not in ("GET", "HEAD"):
+            self._check_write(key, group)
         self._check_read(key, group)
         rest = parts[2:]
         if not rest:
@@ -172,8 +174,6 @@ class Api:
                 "numItems": self.store.count(group.id, "item"),
             }
             return Response.json(200, self._group_json(group, meta), _version_header(1))
-        if method != "GET":
-            self._check_write(key, group)
         return self._library(request, key, group, rest)
 
     @staticmethod
