@@ -141,9 +141,7 @@ def test_post_has_patch_semantics_and_unchanged_still_bumps(http) -> None:  # ty
 def test_stale_library_version_is_412_for_the_whole_request(http) -> None:  # type: ignore[no-untyped-def]
     post(http, ITEMS, [paper()])
     stale = version(http) - 1
-    response = http.post(
-        ITEMS, json=[paper()], headers={"If-Unmodified-Since-Version": str(stale)}
-    )
+    response = http.post(ITEMS, json=[paper()], headers={"If-Unmodified-Since-Version": str(stale)})
     assert response.status_code == 412
     assert response.headers["Last-Modified-Version"] == str(stale + 1)
     assert len(http.get(ITEMS).json()) == 1
@@ -176,7 +174,9 @@ def test_single_object_put_patch_delete(http) -> None:  # type: ignore[no-untype
     assert put.status_code == 204
     data = http.get(url).json()["data"]
     assert (data["title"], data["date"]) == ("Only", "")  # PUT replaces: date cleared
-    mismatch = http.put(url, json={"key": "ZZZZ2222", "itemType": "book", "version": data["version"]})
+    mismatch = http.put(
+        url, json={"key": "ZZZZ2222", "itemType": "book", "version": data["version"]}
+    )
     assert mismatch.status_code == 409
     missing = http.patch(f"{ITEMS}/WXYZ2345", json={"title": "x"})
     assert missing.status_code == 404 and "to create" in missing.text
@@ -202,7 +202,10 @@ def test_schema_validation_names_the_field(http) -> None:  # type: ignore[no-unt
     failed = report["failed"]
     assert failed["0"]["code"] == 400 and "notAType" in failed["0"]["message"]
     assert failed["1"]["code"] == 400
-    assert failed["1"]["message"] == "&#x27;proceedingsTitle&#x27; is not a valid field for type &#x27;preprint&#x27;"
+    assert (
+        failed["1"]["message"]
+        == "&#x27;proceedingsTitle&#x27; is not a valid field for type &#x27;preprint&#x27;"
+    )
     assert failed["2"]["code"] == 400 and "director" in failed["2"]["message"]
     assert failed["3"]["code"] == 413
     assert failed["4"]["code"] == 400 and "flavour" in failed["4"]["message"]
@@ -249,7 +252,9 @@ def test_collections_children_and_their_rules(http) -> None:  # type: ignore[no-
     in_collection = http.get(f"{COLLECTIONS}/CCCC2222/items").json()
     assert len(in_collection) == 3  # the member and its children
     assert len(http.get(f"{COLLECTIONS}/CCCC2222/items/top").json()) == 1
-    assert [c["key"] for c in http.get(f"{COLLECTIONS}/RRRR2222/collections").json()] == ["CCCC2222"]
+    assert [c["key"] for c in http.get(f"{COLLECTIONS}/RRRR2222/collections").json()] == [
+        "CCCC2222"
+    ]
     assert len(http.get(f"{COLLECTIONS}/top").json()) == 2
     parent_meta = http.get(f"{ITEMS}/PPPP2222").json()["meta"]
     assert parent_meta["numChildren"] == 2
@@ -369,7 +374,9 @@ def test_mapping_endpoints_and_templates(http) -> None:  # type: ignore[no-untyp
     assert {"preprint", "conferencePaper", "journalArticle", "webpage"} <= types
     fields = {f["field"] for f in http.get("/itemFields").json()}
     assert {"title", "archiveID", "proceedingsTitle"} <= fields
-    preprint = [f["field"] for f in http.get("/itemTypeFields", params={"itemType": "preprint"}).json()]
+    preprint = [
+        f["field"] for f in http.get("/itemTypeFields", params={"itemType": "preprint"}).json()
+    ]
     assert "repository" in preprint and "proceedingsTitle" not in preprint
     creators = http.get("/itemTypeCreatorTypes", params={"itemType": "preprint"}).json()
     assert creators[0]["creatorType"] == "author"

@@ -772,11 +772,6 @@ class Api:
         replace: bool,
     ) -> dict[str, Any]:
         old = existing.data if existing else None
-        old_fields = {
-            k: v
-            for k, v in (old or {}).items()
-            if k not in ("key", "version", "dateAdded", "dateModified")
-        }
         if kind == "item":
 
             def item_exists(k: str) -> bool:
@@ -791,7 +786,7 @@ class Api:
 
             return build_item(
                 self.schema,
-                old_fields if existing else None,
+                old,
                 incoming,
                 replace=replace,
                 item_exists=item_exists,
@@ -800,12 +795,12 @@ class Api:
             )
         if kind == "collection":
             return build_collection(
-                old_fields if existing else None,
+                old,
                 incoming,
                 replace=replace,
                 collection_exists=lambda k: self.store.get(group.id, "collection", k) is not None,
             )
-        return build_search(old_fields if existing else None, incoming, replace=replace)
+        return build_search(old, incoming, replace=replace)
 
     def _save(
         self,

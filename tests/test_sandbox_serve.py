@@ -1,0 +1,98 @@
+"""``zotsync sandbox serve`` as a user runs it: a real process, real signals."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx2
+
+from conftest import SCHEMA_FILE
+
+
+def serve(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zotsync",
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--data",
+            str(tmp_path / "data.sqlite"),
+            "--schema",
+            str(SCHEMA_FILE),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_serve_prints_its_url_logs_requests_and_stops_on_sigterm(tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
+    process = serve(tmp_path, "--group", "77", "--key", "abc123:carol:rw", "--log", str(log))
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        with httpx2.Client(
+            base_url=url, headers={"Zotero-API-Key": "abc123"}, trust_env=False
+        ) as http:
+            made = http.post("/groups/77/items", json=[{"itemType": "book", "title": "Kept"}])
+            assert made.status_code == 200
+            assert http.get("/keys/current").json()["username"] == "carol"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "sandbox stopped" in err and "abc123" not in err  # keys given are not echoed
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["method"], e["path"], e["status"]) for e in lines] == [
+        ("POST", "/groups/77/items", 200),
+        ("GET", "/keys/current", 200),
+    ]
+    assert all(e["bytes"] > 0 for e in lines)
+
+    again = serve(tmp_path, "--group", "77", "--key", "abc123:carol:rw")
+    try:
+        assert again.stdout is not None
+        url = again.stdout.readline().strip()
+        with httpx2.Client(
+            base_url=url, headers={"Zotero-API-Key": "abc123"}, trust_env=False
+        ) as http:
+            items = http.get("/groups/77/items").json()
+        assert [i["data"]["title"] for i in items] == ["Kept"]  # the data file was reused
+    finally:
+        again.send_signal(signal.SIGINT)
+        again.communicate(timeout=10)
+    assert again.returncode == 0
+
+
+def test_serve_refuses_a_non_loopback_address(tmp_path: Path) -> None:
+    process = serve(tmp_path, "--host", "0.0.0.0")
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 2 and out == ""
+    assert "loopback" in err and "Traceback" not in err
+
+
+def test_serve_with_a_fault_from_the_command_line(tmp_path: Path) -> None:
+    process = serve(tmp_path, "--fault", "429@1:2")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        with httpx2.Client(
+            base_url=url, headers={"Zotero-API-Key": "zotsyncsandboxkey"}, trust_env=False
+        ) as http:
+            first = http.get("/groups/1/items")
+            assert (first.status_code, first.headers["Retry-After"]) == (429, "2")
+            assert http.get("/groups/1/items").status_code == 200
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
