@@ -400,3 +400,41 @@ def test_the_library_version_only_grows_and_objects_carry_their_write_version(ht
         for obj in report["successful"].values():
             assert http.get(f"{ITEMS}/{obj['key']}").json()["version"] == obj["version"]
     assert seen == sorted(seen) and len(set(seen)) == len(seen)
+
+
+def test_head_version_zero_and_collection_deletes(http) -> None:  # type: ignore[no-untyped-def]
+    post(http, COLLECTIONS, [
+        {"name": "Root", "key": "RRRR2222", "version": 0},
+        {"name": "Child", "key": "CCCC2222", "version": 0, "parentCollection": "RRRR2222"},
+    ])  # fmt: skip
+    item = post(http, ITEMS, [paper(collections=["CCCC2222", "RRRR2222"])])["successful"]["0"]
+    head = http.head(ITEMS)
+    assert head.status_code == 200 and head.headers["Total-Results"] == "1" and head.content == b""
+    zero = http.post(ITEMS, json=[paper()], headers={"If-Unmodified-Since-Version": "0"})
+    assert zero.status_code == 412
+    library = version(http)
+    gone = http.delete(
+        COLLECTIONS,
+        params={"collectionKey": "RRRR2222"},
+        headers={"If-Unmodified-Since-Version": str(library)},
+    )
+    assert gone.status_code == 204
+    assert http.get(COLLECTIONS).json() == []  # the sub-collection went with its parent
+    after = http.get(f"{ITEMS}/{item['key']}").json()
+    assert after["data"]["collections"] == []
+    assert after["version"] == item["version"]  # members leave without a version bump
+    deleted = http.get(f"/groups/{GROUP}/deleted", params={"since": library}).json()
+    assert sorted(deleted["collections"]) == ["CCCC2222", "RRRR2222"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (f"/groups/{GROUP}/fulltext", 404),
+        (f"{ITEMS}/ABCD2345/file", 404),
+        ("/users/1/items", 404),
+        ("/nothing", 404),
+    ],
+)
+def test_what_is_not_implemented_answers_plainly(http, path: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    assert http.get(path).status_code == status
