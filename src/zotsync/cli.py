@@ -12,14 +12,17 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from zotsync import __version__
 from zotsync.errors import UserError, ZotsyncError
+
+if TYPE_CHECKING:
+    from zotsync.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +69,14 @@ def _targets(ctx: click.Context, entries: Path | None, list_name: str | None) ->
     """The lists a command works on: ``--entries DIR`` alone, else the config's lists."""
     if entries is not None:
         return [Target(entries.name, entries, None, None)]
+    config = _config(ctx)
+    return [
+        Target(item.name, item.entries, item.markdown, item.mapping)
+        for item in config.select(list_name)
+    ]
+
+
+def _config(ctx: click.Context) -> Config:
     from zotsync.config import CONFIG_NAME, load_config
 
     config_path: Path | None = ctx.obj.get("config")
@@ -76,11 +87,7 @@ def _targets(ctx: click.Context, entries: Path | None, list_name: str | None) ->
                 f"no {CONFIG_NAME} here: give --entries DIR, or --config FILE, "
                 "or create one with `zotsync init`"
             )
-    config = load_config(config_path)
-    return [
-        Target(item.name, item.entries, item.markdown, item.mapping)
-        for item in config.select(list_name)
-    ]
+    return load_config(config_path)
 
 
 def _read_markdown(path: Path) -> str:
@@ -526,3 +533,270 @@ def serve(
     finally:
         server.stop()
         click.echo("sandbox stopped", err=True)
+
+
+# --------------------------------------------------------------------------- sync
+
+_ACTION_WORDS = {
+    "create collection": "collections to create",
+    "update collection": "collections to update",
+    "create item": "items to create",
+    "update item": "items to update",
+    "adopt item": "items to adopt (already in the group)",
+    "link link": "links to attach",
+    "relink item": "links to update",
+    "unlink item": "links to remove (trash)",
+    "release item": "items to take out of the list's collections (kept)",
+    "trash item": "items to move to the trash (--prune)",
+    "forget item": "entries to forget (their items are gone)",
+}
+
+
+def _plan_lines(plan: Any) -> list[str]:
+    lines = []
+    for name, count in sorted(plan.counts().items()):
+        lines.append(f"  {count:5d} {_ACTION_WORDS.get(name, name)}")
+        shown = [
+            w
+            for w in plan.writes
+            if f"{w.action} {w.kind if w.action != 'link' else 'link'}" == name
+        ]
+        for write in shown[:10]:
+            lines.append(f"          {write.summary or write.key}")
+        if len(shown) > 10:
+            lines.append(f"          … and {len(shown) - 10} more")
+    return lines
+
+
+@main.command()
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing, here or in Zotero.")
+@click.option(
+    "--prune", is_flag=True, help="Move items of entries removed from the list to the Zotero trash."
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.pass_context
+@_handle_errors
+def sync(
+    ctx: click.Context, list_name: str | None, dry_run: bool, prune: bool, as_json: bool
+) -> None:
+    """Import each list into its Zotero library (the sandbox, or a group).
+
+    \b
+    zotsync sync --dry-run        # what would be written, grouped and counted
+    zotsync sync                  # write it; a second run has nothing to do
+
+    A collection per section under the list's root collection, an item per entry in
+    its section's collection, its extra links as linked-URL attachments.  Items already
+    in the group are adopted (by arXiv id, DOI, URL, title + year), not duplicated.
+    """
+    from zotsync.engine import ListJob, run_library
+    from zotsync.library import Sandboxes, load_state, resolve, save_state
+    from zotsync.plan import desired_library
+    from zotsync.yaml_store import load_list, load_mapping
+    from zotsync.zotero import ZoteroLibrary
+
+    config = _config(ctx)
+    sandboxes = Sandboxes(config.path.parent / ".zotsync")
+    reports = []
+    try:
+        # Lists of one library sync together: one read of the library for all of them.
+        by_library: dict[tuple[str, int], list[tuple[Any, Any, ListJob]]] = {}
+        for item in config.select(list_name):
+            reading_list, _ = load_list(item.entries)
+            mapping = load_mapping(item.mapping)
+            target = resolve(item, config.path.parent, sandboxes)
+            state, fresh = load_state(target)
+            desired = desired_library(reading_list, mapping, item.collection, item.name)
+            job = ListJob(
+                item.name, desired, mapping, state, fresh, partial(save_state, target), target.seed
+            )
+            by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
+        for (endpoint, group), members in by_library.items():
+            target = members[0][1]
+            library = ZoteroLibrary(endpoint, group, target.key)
+            where = "the sandbox" if target.sandbox else f"group {group} at {endpoint}"
+            jobs = [job for _, _, job in members]
+            total = sum(len(j.desired.items) + len(j.desired.collections) for j in jobs)
+            show = not as_json and not dry_run and sys.stderr.isatty()
+            try:
+                with click.progressbar(
+                    length=total, label="syncing", file=sys.stderr, hidden=not show
+                ) as bar:
+                    results = run_library(
+                        jobs, library, prune=prune, dry_run=dry_run, progress=bar.update
+                    )
+            finally:
+                library.close()
+            requests = library.requests
+            for name, report in results.items():
+                plan = report.plan
+                summary = {
+                    "list": name,
+                    "library": where,
+                    "dry_run": dry_run,
+                    "planned": plan.counts() if dry_run else {},
+                    "written": dict(report.written),
+                    "adopted": [{"entry": e, "key": k} for e, k in plan.adopted],
+                    "conflicts": [c.__dict__ for c in plan.conflicts],
+                    "pending_pulls": [{"entry": e, "field": f} for e, f in plan.pulls],
+                    "gone_in_zotero": plan.gone_remotely,
+                    "requests": requests,
+                }
+                reports.append(summary)
+                if not as_json:
+                    _echo_sync(name, where, report, dry_run)
+            if not as_json:
+                click.echo(f"{where}: {requests} request(s)")
+    finally:
+        sandboxes.stop()
+    if as_json:
+        _echo_json(reports if len(reports) > 1 else reports[0])
+
+
+def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:
+    plan = report.plan
+    if dry_run:
+        click.echo(f"{name} -> {where}: plan")
+        click.echo("\n".join(_plan_lines(plan)) or "  nothing to do")
+    else:
+        done = ", ".join(f"{n} {_DONE_WORDS.get(a, a)}" for a, n in sorted(report.written.items()))
+        click.echo(f"{name} -> {where}: " + (done or "nothing to do"))
+    for entry_id, key in plan.adopted:
+        click.echo(f"  adopted   {entry_id} (item {key}, already in the group)")
+    for conflict in plan.conflicts:
+        click.echo(
+            f"  conflict  {conflict.entry_id}.{conflict.field}: list {conflict.list_value!r}, "
+            f"Zotero {conflict.zotero_value!r}, base {conflict.base_value!r} (left alone)"
+        )
+    if plan.pulls:
+        click.echo(f"  {len(plan.pulls)} field(s) changed in Zotero are not pulled yet")
+    for entry_id in plan.gone_remotely:
+        click.echo(
+            f"  gone      {entry_id}: its item was deleted or trashed in Zotero (entry kept)"
+        )
+
+
+_DONE_WORDS = {
+    "create": "created",
+    "update": "updated",
+    "adopt": "adopted",
+    "link": "links attached",
+    "relink": "links updated",
+    "unlink": "links removed",
+    "release": "released",
+    "trash": "trashed",
+}
+
+
+def _remote_lists(ctx: click.Context, list_name: str | None) -> list[tuple[str, str, int]]:
+    """(list name, endpoint, group) of the config's lists that sync to a real group."""
+    from zotsync.library import API, check_endpoint
+
+    found = []
+    for item in _config(ctx).select(list_name):
+        if isinstance(item.library, dict):
+            endpoint = str(item.library.get("endpoint") or API).rstrip("/")
+            check_endpoint(endpoint)
+            found.append((item.name, endpoint, int(item.library["group"])))
+    return found
+
+
+@main.command()
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.option("--key-stdin", is_flag=True, help="Read the API key from standard input.")
+@click.pass_context
+@_handle_errors
+def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
+    """Check an API key with /keys/current and keep it in the OS keyring.
+
+    The key must give write access to each group of zotsync.yaml.  Create one at
+    https://www.zotero.org/settings/keys.  ZOTERO_API_KEY, when set, overrides it.
+    """
+    from zotsync.credentials import store_key
+    from zotsync.zotero import ZoteroLibrary
+
+    targets = _remote_lists(ctx, list_name)
+    if not targets:
+        raise UserError(
+            "every list syncs to the sandbox: there is no key to log in with "
+            "(set `library: {group: ID}` in zotsync.yaml)"
+        )
+    key = (
+        sys.stdin.readline().strip()
+        if key_stdin
+        else click.prompt("Zotero API key", hide_input=True)
+    )
+    for endpoint in sorted({endpoint for _, endpoint, _ in targets}):
+        groups = [group for _, e, group in targets if e == endpoint]
+        library = ZoteroLibrary(endpoint, groups[0], key)
+        try:
+            info = library.key_info()
+        finally:
+            library.close()
+        access = info.get("access", {}).get("groups", {})
+        for group in groups:
+            rights = access.get(str(group)) or access.get("all") or {}
+            if not rights.get("write"):
+                raise UserError(
+                    f"this key (user {info.get('username')}) has no write access to "
+                    f"group {group} at {endpoint}; give it write access at "
+                    "https://www.zotero.org/settings/keys"
+                )
+        store_key(endpoint, key)
+        click.echo(
+            f"logged in to {endpoint} as {info.get('username')} "
+            f"(write access to group {', '.join(map(str, groups))}); key kept in the OS keyring"
+        )
+
+
+@main.command()
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.pass_context
+@_handle_errors
+def logout(ctx: click.Context, list_name: str | None) -> None:
+    """Remove the API key from the OS keyring."""
+    from zotsync.credentials import forget_key
+
+    for endpoint in sorted({endpoint for _, endpoint, _ in _remote_lists(ctx, list_name)}):
+        removed = forget_key(endpoint)
+        click.echo(f"{endpoint}: key removed" if removed else f"{endpoint}: no key was stored")
+
+
+@main.command()
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.pass_context
+@_handle_errors
+def whoami(ctx: click.Context, list_name: str | None) -> None:
+    """Show the user and groups of the API key (checked with /keys/current)."""
+    from zotsync.library import Sandboxes, resolve
+    from zotsync.zotero import ZoteroLibrary
+
+    config = _config(ctx)
+    sandboxes = Sandboxes(config.path.parent / ".zotsync")
+    seen = set()
+    try:
+        for item in config.select(list_name):
+            target = resolve(item, config.path.parent, sandboxes)
+            if (target.endpoint, target.group) in seen:
+                continue
+            seen.add((target.endpoint, target.group))
+            library = ZoteroLibrary(target.endpoint, target.group, target.key)
+            try:
+                info = library.key_info()
+                groups = library.client.get(
+                    f"{target.endpoint}/users/{info['userID']}/groups",
+                    headers={"Authorization": f"Bearer {target.key}"},
+                ).json()
+            finally:
+                library.close()
+            where = "the sandbox" if target.sandbox else target.endpoint
+            names = ", ".join(f"{g['id']} ({g['data']['name']})" for g in groups) or "none"
+            access = info.get("access", {}).get("groups", {})
+            rights = access.get(str(target.group)) or access.get("all") or {}
+            click.echo(
+                f"{where}: user {info.get('username')} (id {info.get('userID')}); groups: {names}; "
+                f"group {target.group}: {'read-write' if rights.get('write') else 'read-only'}"
+            )
+    finally:
+        sandboxes.stop()

@@ -1,12 +1,18 @@
-"""The mapping's rules as values (pure).  Loaded from ``mappings/*.yaml`` by the YAML adapter.
+"""The mapping's rules as values, and entries <-> Zotero item data (pure).
 
-For now it holds the venue table: canonical venue names, their aliases and Zotero item types.
+Loaded from ``mappings/*.yaml`` by the YAML adapter.  An item carries its entry id in a
+``zotsync-id: ID`` line of ``extra`` (so an item created just before a crash is found again),
+plus ``zotsync-kind`` / ``zotsync-note`` lines when the entry has them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping as Mapping_
 from dataclasses import dataclass, field
+from typing import Any
+
+from zotsync.model import Entry, EntryContent, arxiv_id, doi
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +36,7 @@ class VenueTable:
                 self._folded.setdefault(spelling.casefold(), venue)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Mapping[str, object]]) -> VenueTable:
+    def from_dict(cls, data: Mapping_[str, Mapping_[str, object]]) -> VenueTable:
         venues = []
         for key, spec in data.items():
             aliases = spec.get("aliases") or []
@@ -56,3 +62,146 @@ class VenueTable:
     def close_spelling(self, venue: str) -> Venue | None:
         """A known venue spelled with other letter case (``ACl`` for ``ACL``)."""
         return self._folded.get(venue.casefold()) if venue not in self._exact else None
+
+
+# --------------------------------------------------------------------------- entries <-> items
+
+MARKER = "zotsync-id"
+_KIND_LINE = "zotsync-kind"
+_NOTE_LINE = "zotsync-note"
+_YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
+_PLAIN_NAME = re.compile(r"^\S+(?: \S+)+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """The rules of ``mappings/*.yaml``: venues, kinds and where each type keeps its venue."""
+
+    venues: VenueTable
+    kinds: dict[str, str]
+    venue_fields: dict[str, str]
+    creator_types: dict[str, str] = field(default_factory=dict)
+    unknown_venue_type: str = "conferencePaper"
+    no_venue_type: str = "document"
+
+    @classmethod
+    def from_dict(cls, data: Mapping_[str, Any]) -> Mapping:
+        venues = VenueTable.from_dict(data.get("venues") or {})
+        kinds = {str(k): str(v) for k, v in (data.get("kinds") or {}).items()}
+        fields = {str(k): str(v) for k, v in (data.get("venue_fields") or {}).items()}
+        return cls(
+            venues=venues,
+            kinds=kinds,
+            venue_fields=fields,
+            creator_types={str(k): str(v) for k, v in (data.get("creator_types") or {}).items()},
+            unknown_venue_type=str(data.get("unknown_venue_type", "conferencePaper")),
+            no_venue_type=str(data.get("no_venue_type", "document")),
+        )
+
+    def item_type(self, entry: Entry) -> str:
+        if entry.kind and entry.kind in self.kinds:
+            return self.kinds[entry.kind]
+        if entry.venue:
+            venue = self.venues.lookup(entry.venue) or self.venues.close_spelling(entry.venue)
+            return venue.item_type if venue else self.unknown_venue_type
+        return "preprint" if arxiv_id(entry.url) else self.no_venue_type
+
+
+def creators_of(authors: tuple[str, ...], creator_type: str = "author") -> list[dict[str, str]]:
+    """'First Middle Last' -> first/last split at the last space; anything else kept whole."""
+    creators = []
+    for name in authors:
+        if _PLAIN_NAME.match(name) and "(" not in name:
+            first, last = name.rsplit(" ", 1)
+            creators.append({"creatorType": creator_type, "firstName": first, "lastName": last})
+        else:
+            creators.append({"creatorType": creator_type, "name": name})
+    return creators
+
+
+def authors_of(creators: list[dict[str, Any]]) -> tuple[str, ...]:
+    names = []
+    for creator in creators:
+        if creator.get("name"):
+            names.append(str(creator["name"]))
+        else:
+            parts = [str(creator.get("firstName") or ""), str(creator.get("lastName") or "")]
+            names.append(" ".join(p for p in parts if p))
+    return tuple(names)
+
+
+def marker_of(list_name: str, entry_id: str) -> str:
+    """The ``zotsync-id`` value tying an item to one entry of one list."""
+    return f"{list_name}/{entry_id}"
+
+
+def extra_lines(marker: str, entry: Entry) -> str:
+    lines = [f"{MARKER}: {marker}"]
+    if entry.kind:
+        lines.append(f"{_KIND_LINE}: {entry.kind}")
+    if entry.note:
+        lines.append(f"{_NOTE_LINE}: {' '.join(entry.note.split())}")
+    return "\n".join(lines)
+
+
+def read_extra(extra: str) -> dict[str, str]:
+    """Our ``zotsync-*`` lines of an item's ``extra`` (other lines are the user's)."""
+    found: dict[str, str] = {}
+    for line in extra.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip() in (MARKER, _KIND_LINE, _NOTE_LINE):
+            found[name.strip()] = value.strip()
+    return found
+
+
+def item_fields(entry: Entry, mapping: Mapping, list_name: str) -> dict[str, Any]:
+    """The fields of the entry's item that zotsync manages (no key, version, collections)."""
+    item_type = mapping.item_type(entry)
+    data: dict[str, Any] = {
+        "itemType": item_type,
+        "title": entry.title,
+        "creators": creators_of(entry.authors, mapping.creator_types.get(item_type, "author")),
+        "date": str(entry.year) if entry.year is not None else "",
+        "url": entry.url,
+        "extra": extra_lines(marker_of(list_name, entry.id), entry),
+        "tags": [{"tag": tag} for tag in entry.tags],
+    }
+    venue_field = mapping.venue_fields.get(item_type)
+    if venue_field:
+        data[venue_field] = entry.venue
+    known = mapping.venues.lookup(entry.venue) if entry.venue else None
+    if item_type == "conferencePaper":
+        data["proceedingsTitle"] = known.name if known and known.item_type == item_type else ""
+    if item_type == "journalArticle":
+        data["publicationTitle"] = known.name if known else entry.venue
+    if item_type == "preprint":
+        found = arxiv_id(entry.url)
+        data["archiveID"] = f"arXiv:{found}" if found else ""
+    if item_type in ("conferencePaper", "journalArticle", "preprint"):
+        data["DOI"] = doi(entry.url) or ""
+    if entry.citation_key:
+        data["citationKey"] = entry.citation_key
+    return data
+
+
+def content_of_item(
+    data: dict[str, Any], mapping: Mapping, links: tuple[tuple[str, str], ...]
+) -> EntryContent:
+    """What an item says about its entry (the inverse of :func:`item_fields`)."""
+    extra = read_extra(str(data.get("extra", "")))
+    venue_field = mapping.venue_fields.get(str(data.get("itemType")))
+    year = _YEAR.search(str(data.get("date", "")))
+    return EntryContent(
+        title=str(data.get("title", "")),
+        url=str(data.get("url", "")),
+        venue=str(data.get(venue_field, "")) if venue_field else "",
+        year=int(year.group(1)) if year else None,
+        authors=authors_of(list(data.get("creators", []))),
+        links=links,
+        kind=extra.get(_KIND_LINE, ""),
+        note=extra.get(_NOTE_LINE, ""),
+    )
+
+
+def attachment_fields(label: str, url: str) -> dict[str, Any]:
+    return {"itemType": "attachment", "linkMode": "linked_url", "title": label, "url": url}

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping as AnyMapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from zotsync.errors import InputError
 from zotsync.frame import ReadingList, frame_from_text, frame_to_text
-from zotsync.mapping import VenueTable
+from zotsync.mapping import Mapping, VenueTable
 from zotsync.model import ID_PATTERN, Entry, EntryStyle, Section
 
 if TYPE_CHECKING:
@@ -153,11 +153,11 @@ def section_to_yaml(section: Section) -> str:
     return "".join(out)
 
 
-def _emit_mapping(mapping: Mapping[str, object], indent: str, out: list[str]) -> None:
+def _emit_mapping(mapping: AnyMapping[str, object], indent: str, out: list[str]) -> None:
     for key, value in mapping.items():
-        if isinstance(value, Mapping) and not value:
+        if isinstance(value, AnyMapping) and not value:
             out.append(f"{indent}{scalar(key)}: {{}}\n")
-        elif isinstance(value, Mapping):
+        elif isinstance(value, AnyMapping):
             out.append(f"{indent}{scalar(key)}:\n")
             _emit_mapping(value, indent + "  ", out)
         elif isinstance(value, list):
@@ -598,8 +598,8 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     return ReadingList(frame, tuple(sections), newline, bool(final_newline)), where
 
 
-def load_venues(path: Path | None) -> VenueTable:
-    """The venue table of a mapping file (the built-in default mapping when ``path`` is None)."""
+def load_mapping(path: Path | None) -> Mapping:
+    """A mapping file (the built-in default mapping when ``path`` is None)."""
     if path is None:
         data = resources.files("zotsync").joinpath("data/default-mapping.yaml").read_bytes()
         path = Path("<built-in default-mapping.yaml>")
@@ -612,9 +612,13 @@ def load_venues(path: Path | None) -> VenueTable:
     if not isinstance(doc, dict) or not isinstance(doc.get("venues", {}), dict):
         raise _fail(path, node, "a mapping file has `venues:` mapping names to {type, name}")
     try:
-        return VenueTable.from_dict(doc.get("venues") or {})
-    except (ValueError, AttributeError) as error:
-        raise _fail(path, node, f"bad venue: {error}") from None
+        return Mapping.from_dict(doc)
+    except (ValueError, AttributeError, TypeError) as error:
+        raise _fail(path, node, f"bad mapping: {error}") from None
+
+
+def load_venues(path: Path | None) -> VenueTable:
+    return load_mapping(path).venues
 
 
 # --------------------------------------------------------------------------- last Markdown

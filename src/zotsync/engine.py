@@ -1,0 +1,279 @@
+"""Run a sync: read what changed, plan, write in batches, record the state after each batch.
+
+The remote side is read in full only on a first sync (for the adoption index); afterwards
+``changes_since(state.version)`` costs one request when nothing changed, and otherwise fetches
+only the changed objects.  Writes carry ``If-Unmodified-Since-Version``: a 412 (a teammate
+wrote in between) or a per-object 412/409 (an object moved under us, or exists from an
+interrupted run) leads to a re-read and a re-plan, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from zotsync.errors import ZotsyncError
+from zotsync.mapping import Mapping
+from zotsync.plan import Desired, Plan, RemoteObject, Snapshot, Write, plan_sync
+from zotsync.state import CollectionRecord, ItemRecord, LinkRecord, SyncState
+from zotsync.zotero import LibraryChanged, ZoteroLibrary
+
+ROUNDS = 6
+
+
+class SyncFailed(ZotsyncError):
+    """Objects Zotero refused for a reason re-planning cannot fix (a 400, a 403…)."""
+
+    exit_code = 4
+
+
+class StateSaver(Protocol):
+    def __call__(self, state: SyncState) -> None: ...
+
+
+@dataclass
+class SyncReport:
+    plan: Plan
+    written: dict[str, int] = field(default_factory=dict)
+    rounds: int = 0
+    requests: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not any(w for w in self.plan.writes if _sends(w)) and not self.plan.pulls
+
+
+def _sends(write: Write) -> bool:
+    """Whether a planned write needs a request (some only record an adoption in the state)."""
+    return write.action != "forget" and (write.version == 0 or bool(write.data))
+
+
+def snapshot_from_state(state: SyncState) -> Snapshot:
+    """The remote side as the state last saw it (true while the library version is unchanged)."""
+    snap = Snapshot(version=state.version)
+    for record in state.collections.values():
+        snap.collections[record.key] = RemoteObject(
+            record.key,
+            record.version,
+            {"name": record.name, "parentCollection": record.parent or False},
+        )
+    for item in state.items.values():
+        snap.items[item.key] = RemoteObject(
+            item.key, item.version, {**item.fields, "collections": item.collections}
+        )
+        for label, link in item.links.items():
+            snap.items[link.key] = RemoteObject(
+                link.key,
+                link.version,
+                {
+                    "itemType": "attachment",
+                    "linkMode": "linked_url",
+                    "parentItem": item.key,
+                    "title": label,
+                    "url": link.url,
+                },
+            )
+    return snap
+
+
+def read_remote(
+    library: ZoteroLibrary, oldest: SyncState, fresh: bool, states: list[SyncState]
+) -> Snapshot:
+    """The remote side: all of it when ``fresh``, else the states' view brought up to date
+    with what changed since the oldest state's version."""
+    if fresh:
+        return library.snapshot()
+    changes = library.changes_since(oldest.version)
+    snap = Snapshot(version=oldest.version)
+    for state in sorted(states, key=lambda s: s.version):
+        known = snapshot_from_state(state)
+        snap.collections.update(known.collections)
+        snap.items.update(known.items)
+    if changes is None:
+        return snap
+    snap.version = changes.version
+    for key in changes.deleted_items:
+        snap.items.pop(key, None)
+    for key in changes.deleted_collections:
+        snap.collections.pop(key, None)
+        for obj in snap.items.values():  # members leave without a version bump (§1.3)
+            if key in obj.data.get("collections", []):
+                obj.data["collections"] = [c for c in obj.data["collections"] if c != key]
+    for obj in library.fetch("collection", changes.collections):
+        snap.collections[obj.key] = obj
+    for obj in library.fetch("item", changes.items):
+        snap.items[obj.key] = obj
+    return snap
+
+
+class _Applier:
+    def __init__(
+        self,
+        library: ZoteroLibrary,
+        state: SyncState,
+        save: StateSaver,
+        progress: Callable[[int], None],
+        remote: Snapshot,
+    ) -> None:
+        self.remote = remote  # kept current, so that the next list plans against it
+        self.library = library
+        self.state = state
+        self.save = save
+        self.progress = progress
+        self.written: dict[str, int] = {}
+        self.replan = False
+        self.failures: list[str] = []
+
+    def run(self, plan: Plan, version: int) -> None:
+        for phase in plan.phases:
+            for write in phase:
+                if not _sends(write):
+                    self._record(write, write.version, None)
+            sending = [w for w in phase if _sends(w)]
+            if not sending:
+                continue
+            for kind in ("collection", "item"):
+                batch_all = [w for w in sending if w.kind == kind]
+                for start in range(0, len(batch_all), 50):
+                    batch = batch_all[start : start + 50]
+                    version = self._post(kind, batch, version)
+                    self.progress(len(batch))
+            if self.replan:
+                return
+        self.state.version = version
+        self.save(self.state)
+
+    def _post(self, kind: str, batch: list[Write], version: int) -> int:
+        objects = [{"key": w.key, "version": w.version, **w.data} for w in batch]
+        new_version, report = self.library.post(kind, objects, version)
+        for index, write in enumerate(batch):
+            slot = str(index)
+            if slot in report["successful"]:
+                obj = report["successful"][slot]
+                self._record(write, obj["version"], obj["data"])
+                known = RemoteObject(obj["key"], obj["version"], obj["data"])
+                (self.remote.items if kind == "item" else self.remote.collections)[obj["key"]] = (
+                    known
+                )
+                self.written[write.action] = self.written.get(write.action, 0) + 1
+            elif slot in report["unchanged"]:
+                self._record(write, write.version, None)
+            else:
+                failure = report["failed"].get(slot, {})
+                code = failure.get("code")
+                if code in (404, 409, 412):  # moved under us, exists already, parent missing
+                    self.replan = True
+                else:
+                    self.failures.append(
+                        f"{write.summary or write.key}: {code} {failure.get('message', '')}"
+                    )
+        self.state.version = new_version
+        self.remote.version = new_version
+        self.save(self.state)
+        return new_version
+
+    def _record(self, write: Write, version: int, data: dict[str, Any] | None) -> None:
+        target = write.target
+        state = self.state
+        if target[0] == "collection":
+            path = tuple(target[1:])
+            parent = write.base.get("parentCollection") or None
+            state.collections[path] = CollectionRecord(
+                write.key, version, str(write.base["name"]), parent
+            )
+        elif target[0] == "item":
+            entry_id = target[1]
+            if write.action in ("release", "trash", "forget"):
+                state.items.pop(entry_id, None)
+                return
+            old = state.items.get(entry_id)
+            collections = list(
+                (data or {}).get(
+                    "collections", write.data.get("collections", old.collections if old else [])
+                )
+            )
+            state.items[entry_id] = ItemRecord(
+                key=write.key,
+                version=version,
+                fields=dict(write.base),
+                collections=collections,
+                links=old.links if old and old.key == write.key else {},
+            )
+        elif target[0] == "link":
+            entry_id, label = target[1], target[2]
+            item = state.items.get(entry_id)
+            if item is None:
+                return
+            if write.action == "unlink":
+                item.links.pop(label, None)
+            else:
+                item.links[label] = LinkRecord(write.key, version, str(write.base.get("url", "")))
+
+
+@dataclass
+class ListJob:
+    """One list to sync into the library: what it wants, its state and how to save it."""
+
+    name: str
+    desired: Desired
+    mapping: Mapping
+    state: SyncState
+    fresh: bool
+    save: StateSaver
+    seed: tuple[str, ...]
+
+
+def run_library(
+    jobs: list[ListJob],
+    library: ZoteroLibrary,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int], None] = lambda n: None,
+) -> dict[str, SyncReport]:
+    """Sync every list of one library in one pass: read the library once (all of it on a
+    first sync, else what changed since the oldest list state), plan and apply each list in
+    turn against that snapshot, then leave every state at the final library version, so that
+    the next sync with nothing to do costs one request whatever the number of lists."""
+    written: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
+    fresh = any(job.fresh for job in jobs)
+    for round_number in range(1, ROUNDS + 1):
+        base_state = min(jobs, key=lambda job: job.state.version).state
+        remote = read_remote(library, base_state, fresh, [job.state for job in jobs])
+        fresh = False
+        reports: dict[str, SyncReport] = {}
+        replan = False
+        for job in jobs:
+            plan = plan_sync(
+                job.desired, remote, job.state, job.mapping, seed=job.seed, prune=prune
+            )
+            reports[job.name] = SyncReport(plan, written[job.name], round_number)
+            if dry_run:
+                continue
+            applier = _Applier(library, job.state, job.save, progress, remote)
+            try:
+                applier.run(plan, remote.version)
+            except LibraryChanged:
+                applier.replan = True
+            for action, count in applier.written.items():
+                written[job.name][action] = written[job.name].get(action, 0) + count
+            if applier.failures:
+                raise SyncFailed(f"{job.name}: Zotero refused: " + "; ".join(applier.failures[:5]))
+            if applier.replan:
+                replan = True
+                break
+        for report in reports.values():
+            report.requests = library.requests
+        if dry_run:
+            return reports
+        if not replan:
+            for job in jobs:
+                if job.state.version != remote.version:
+                    job.state.version = remote.version
+                    job.save(job.state)
+            return reports
+    raise SyncFailed(
+        f"the library kept changing during the sync ({ROUNDS} rounds); try again later"
+    )

@@ -1,0 +1,566 @@
+"""Plan a sync (pure): the list's desired library, the remote snapshot and the base -> writes.
+
+Three-way, field by field, as vdirsyncer does per item (reference/model-codebases.md §2):
+
+- a field the list changed since the base and Zotero did not -> written to Zotero;
+- a field Zotero changed and the list did not -> a *pull* (reported; applied by the pull);
+- both changed, to the same value -> nothing to do; to different values -> a *conflict*,
+  reported with the three values, and that field is left alone.
+
+Entries without a base are matched before anything is created: first by the item key derived
+from the entry id (an item created just before an interruption), then by the ``zotsync-id``
+marker, then by identity (arXiv id, DOI, URL, title + year) in the group's index.  Adopted
+items keep their own values; zotsync fills only what is empty, adds its marker and places them
+in their sections' collections.  Entries gone from the list leave their collections (their
+items stay) or, with ``prune``, go to the trash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zotsync.frame import ReadingList
+from zotsync.mapping import (
+    MARKER,
+    Mapping,
+    attachment_fields,
+    content_of_item,
+    item_fields,
+    read_extra,
+)
+from zotsync.model import Entry, SectionPath, identity_keys
+from zotsync.state import SyncState, derived_key
+
+ROOT: SectionPath = ()
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class DesiredItem:
+    entry_id: str
+    fields: dict[str, Any]
+    sections: tuple[SectionPath, ...]
+    links: tuple[tuple[str, str], ...]
+    also: tuple[str, ...] = ()  # other entry ids with exactly this content (one item)
+
+
+@dataclass(frozen=True)
+class Desired:
+    collections: dict[SectionPath, str]  # path -> name (ROOT: the list's root collection)
+    items: dict[str, DesiredItem]
+
+
+def desired_library(
+    reading_list: ReadingList, mapping: Mapping, root_name: str, list_name: str
+) -> Desired:
+    """The library the list asks for: a collection per section under the root, an item per
+    entry (entries listed twice with the same content share one item)."""
+    collections: dict[SectionPath, str] = {ROOT: root_name}
+    for section in reading_list.sections:
+        for depth in range(1, len(section.path) + 1):
+            collections.setdefault(section.path[:depth], section.path[depth - 1])
+    items: dict[str, DesiredItem] = {}
+    by_content: dict[Any, str] = {}
+    for section, entry in reading_list.entries():
+        content = entry.content()
+        owner = by_content.get(content)
+        if owner is not None:
+            first = items[owner]
+            sections = (
+                first.sections
+                if section.path in first.sections
+                else (*first.sections, section.path)
+            )
+            items[owner] = DesiredItem(
+                owner, first.fields, sections, first.links, (*first.also, entry.id)
+            )
+            continue
+        by_content[content] = entry.id
+        items[entry.id] = DesiredItem(
+            entry.id, item_fields(entry, mapping, list_name), (section.path,), entry.links
+        )
+    return Desired(collections, items)
+
+
+@dataclass
+class RemoteObject:
+    key: str
+    version: int
+    data: dict[str, Any]
+
+    @property
+    def trashed(self) -> bool:
+        return bool(self.data.get("deleted"))
+
+
+@dataclass
+class Snapshot:
+    """The remote objects the plan needs (all of them on a first sync, else the base's)."""
+
+    version: int
+    collections: dict[str, RemoteObject] = field(default_factory=dict)
+    items: dict[str, RemoteObject] = field(default_factory=dict)
+
+    def children(self, parent: str) -> list[RemoteObject]:
+        return [o for o in self.items.values() if o.data.get("parentItem") == parent]
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@dataclass
+class Write:
+    """One object to POST: ``version`` 0 creates; ``data`` holds only what changes."""
+
+    kind: str  # "collection" or "item"
+    key: str
+    version: int
+    data: dict[str, Any]
+    action: str  # create, update, adopt, link, relink, unlink, release, trash
+    target: tuple[str, ...]  # what the state records: ("collection", *path), ("item", id)...
+    base: dict[str, Any] = field(default_factory=dict)  # fields to record as the new base
+    summary: str = ""
+
+
+@dataclass
+class Conflict:
+    entry_id: str
+    field: str
+    list_value: Any
+    zotero_value: Any
+    base_value: Any
+
+
+@dataclass
+class Plan:
+    phases: list[list[Write]] = field(default_factory=lambda: [[], [], [], [], []])
+    adopted: list[tuple[str, str]] = field(default_factory=list)  # (entry id, item key)
+    conflicts: list[Conflict] = field(default_factory=list)
+    pulls: list[tuple[str, str]] = field(default_factory=list)  # (entry id, field) to pull
+    gone_remotely: list[str] = field(default_factory=list)  # entries whose item was deleted
+    collection_keys: dict[SectionPath, str] = field(default_factory=dict)
+
+    @property
+    def writes(self) -> list[Write]:
+        return [w for phase in self.phases for w in phase]
+
+    def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for write in self.writes:
+            name = f"{write.action} {write.kind if write.action != 'link' else 'link'}"
+            found[name] = found.get(name, 0) + 1
+        return found
+
+
+# --------------------------------------------------------------------------- planning
+
+
+# Fields compared as the list's: (``extra`` only by its zotsync lines, see _ours_of_extra).
+def _normal(name: str, value: Any) -> Any:
+    if name == "extra":
+        return _ours_of_extra(str(value or ""))
+    if name == "tags":
+        return sorted(t["tag"] for t in value or [])
+    if value is None:
+        return ""
+    return value
+
+
+def _ours_of_extra(extra: str) -> str:
+    return "\n".join(
+        line for line in extra.splitlines() if line.split(":", 1)[0].strip().startswith("zotsync-")
+    )
+
+
+def _merge_extra(remote_extra: str, ours: str) -> str:
+    theirs = [
+        line
+        for line in remote_extra.splitlines()
+        if not line.split(":", 1)[0].strip().startswith("zotsync-")
+    ]
+    return "\n".join([*theirs, *ours.splitlines()]).strip("\n")
+
+
+class _Planner:
+    def __init__(
+        self,
+        desired: Desired,
+        remote: Snapshot,
+        base: SyncState,
+        mapping: Mapping,
+        seed: tuple[str, ...],
+        prune: bool,
+    ) -> None:
+        self.desired = desired
+        self.remote = remote
+        self.base = base
+        self.mapping = mapping
+        self.seed = seed
+        self.prune = prune
+        self.plan = Plan()
+        self.claimed: set[str] = set()
+
+    # -- collections
+
+    def collections(self) -> None:
+        keys = self.plan.collection_keys
+        taken = {rec.key for rec in self.base.collections.values()}
+        for path in sorted(self.desired.collections, key=lambda p: (len(p), p)):
+            name = self.desired.collections[path]
+            parent = keys[path[:-1]] if path else False
+            record = self.base.collections.get(path)
+            remote = self.remote.collections.get(record.key) if record else None
+            if remote is None:
+                remote = self.remote.collections.get(derived_key(*self.seed, "collection", *path))
+            if remote is None:
+                remote = next(
+                    (
+                        c
+                        for c in self.remote.collections.values()
+                        if c.key not in taken
+                        and c.data.get("name") == name
+                        and (c.data.get("parentCollection") or False) == parent
+                    ),
+                    None,
+                )
+            if remote is None:
+                key = derived_key(*self.seed, "collection", *path)
+                keys[path] = key
+                wanted = {"name": name, "parentCollection": parent}
+                self.plan.phases[0].append(
+                    Write(
+                        "collection",
+                        key,
+                        0,
+                        wanted,
+                        "create",
+                        ("collection", *path),
+                        base=wanted,
+                        summary=" / ".join(path) or name,
+                    )
+                )
+                continue
+            keys[path] = remote.key
+            taken.add(remote.key)
+            changes: dict[str, Any] = {}
+            if remote.data.get("name") != name:
+                changes["name"] = name
+            if (remote.data.get("parentCollection") or False) != parent:
+                changes["parentCollection"] = parent
+            if changes or record is None or record.key != remote.key:
+                wanted = {"name": name, "parentCollection": parent}
+                self.plan.phases[1].append(
+                    Write(
+                        "collection",
+                        remote.key,
+                        remote.version,
+                        changes,
+                        "update",
+                        ("collection", *path),
+                        base=wanted,
+                        summary=" / ".join(path) or name,
+                    )
+                )
+
+    # -- items
+
+    def _index(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        by_marker: dict[str, str] = {}
+        by_identity: dict[str, list[str]] = {}
+        known = {rec.key for rec in self.base.items.values()}
+        for obj in self.remote.items.values():
+            data = obj.data
+            if (
+                data.get("parentItem")
+                or obj.trashed
+                or data.get("itemType") in ("note", "attachment", "annotation")
+            ):
+                continue
+            marker = read_extra(str(data.get("extra", ""))).get(MARKER)
+            if marker:
+                by_marker.setdefault(marker, obj.key)
+            if obj.key in known or marker:  # an entry's item (of this list or another)
+                continue
+            for key in identity_keys(content_of_item(data, self.mapping, ())):
+                by_identity.setdefault(key, []).append(obj.key)
+        return by_marker, by_identity
+
+    def items(self) -> None:
+        our_collections = set(self.plan.collection_keys.values())
+        by_marker, by_identity = self._index()
+        for entry_id, want in self.desired.items.items():
+            cols = sorted({self.plan.collection_keys[p] for p in want.sections})
+            record = self.base.items.get(entry_id)
+            if record is not None:
+                remote = self.remote.items.get(record.key)
+                if remote is None or remote.trashed:
+                    self.plan.gone_remotely.append(entry_id)
+                    continue
+                self._update(want, remote, record.fields, cols, our_collections, "update")
+                self._links(want, record.key, record.links)
+                continue
+            key = self._adoptable(entry_id, want, by_marker, by_identity)
+            if key is not None:
+                remote = self.remote.items[key]
+                self.plan.adopted.append((entry_id, key))
+                self._update(want, remote, None, cols, our_collections, "adopt")
+                self._links(want, key, {})
+                continue
+            key = derived_key(*self.seed, "item", entry_id)
+            data = dict(want.fields, collections=cols)
+            self.plan.phases[2].append(
+                Write(
+                    "item",
+                    key,
+                    0,
+                    data,
+                    "create",
+                    ("item", entry_id),
+                    base=dict(want.fields),
+                    summary=entry_id,
+                )
+            )
+            self._links(want, key, {})
+
+    def _adoptable(
+        self,
+        entry_id: str,
+        want: DesiredItem,
+        by_marker: dict[str, str],
+        by_identity: dict[str, list[str]],
+    ) -> str | None:
+        derived = derived_key(*self.seed, "item", entry_id)
+        marker = read_extra(str(want.fields.get("extra", ""))).get(MARKER, "")
+        candidates: list[str | None] = [derived, by_marker.get(marker)]
+        entry = Entry(
+            id=entry_id,
+            title=str(want.fields.get("title", "")),
+            url=str(want.fields.get("url", "")),
+            year=int(want.fields["date"]) if str(want.fields.get("date", "")).isdigit() else None,
+        )
+        for identity in identity_keys(entry.content()):
+            candidates.extend(by_identity.get(identity, ()))
+        for candidate in candidates:
+            remote = self.remote.items.get(candidate) if candidate else None
+            if remote is not None and not remote.trashed and remote.key not in self.claimed:
+                self.claimed.add(remote.key)
+                return remote.key
+        return None
+
+    def _update(
+        self,
+        want: DesiredItem,
+        remote: RemoteObject,
+        base: dict[str, Any] | None,
+        cols: list[str],
+        ours: set[str],
+        action: str,
+    ) -> None:
+        changes: dict[str, Any] = {}
+        new_base: dict[str, Any] = {}
+        for name, value in want.fields.items():
+            mine = _normal(name, value)
+            theirs = _normal(name, remote.data.get(name))
+            if base is None:  # adopting: fill only what Zotero leaves empty
+                if name == "extra":
+                    changes[name] = _merge_extra(str(remote.data.get("extra", "")), str(value))
+                elif theirs in ("", []) and mine not in ("", []):
+                    changes[name] = value
+                new_base[name] = changes.get(name, remote.data.get(name, value))
+                continue
+            was = _normal(name, base.get(name))
+            if mine == theirs:
+                new_base[name] = remote.data.get(name, value) if name == "extra" else value
+            elif mine != was and theirs == was:  # the list changed it
+                changes[name] = (
+                    _merge_extra(str(remote.data.get("extra", "")), str(value))
+                    if name == "extra"
+                    else value
+                )
+                new_base[name] = changes[name]
+            elif theirs != was and mine == was:  # Zotero changed it: the pull's
+                self.plan.pulls.append((want.entry_id, name))
+                new_base[name] = base.get(name)
+            else:
+                self.plan.conflicts.append(
+                    Conflict(want.entry_id, name, value, remote.data.get(name), base.get(name))
+                )
+                new_base[name] = base.get(name)
+        current = list(remote.data.get("collections", []))
+        if sorted(c for c in current if c in ours) != cols:
+            changes["collections"] = [c for c in current if c not in ours] + cols
+        if changes or action == "adopt":
+            self.plan.phases[2].append(
+                Write(
+                    "item",
+                    remote.key,
+                    remote.version,
+                    changes,
+                    action,
+                    ("item", want.entry_id),
+                    base=new_base,
+                    summary=want.entry_id,
+                )
+            )
+
+    def _links(self, want: DesiredItem, parent: str, base_links: dict[str, Any]) -> None:
+        children = [
+            c for c in self.remote.children(parent) if c.data.get("linkMode") == "linked_url"
+        ]
+        for label, url in want.links:
+            record = base_links.get(label)
+            remote = self.remote.items.get(record.key) if record else None
+            target = ("link", want.entry_id, label)
+            if record is not None and remote is not None and not remote.trashed:
+                theirs = remote.data.get("url", "")
+                if url == theirs:
+                    if url != record.url or remote.data.get("title") != label:
+                        self.plan.phases[3].append(
+                            Write(
+                                "item",
+                                remote.key,
+                                remote.version,
+                                {"title": label} if remote.data.get("title") != label else {},
+                                "relink",
+                                target,
+                                base={"url": url},
+                                summary=f"{want.entry_id} [{label}]",
+                            )
+                        )
+                elif url != record.url and theirs == record.url:
+                    self.plan.phases[3].append(
+                        Write(
+                            "item",
+                            remote.key,
+                            remote.version,
+                            {"url": url},
+                            "relink",
+                            target,
+                            base={"url": url},
+                            summary=f"{want.entry_id} [{label}]",
+                        )
+                    )
+                elif theirs != record.url and url == record.url:
+                    self.plan.pulls.append((want.entry_id, f"links.{label}"))
+                else:
+                    self.plan.conflicts.append(
+                        Conflict(want.entry_id, f"links.{label}", url, theirs, record.url)
+                    )
+                continue
+            existing = next(
+                (
+                    c
+                    for c in children
+                    if c.data.get("title") == label
+                    and c.data.get("url") == url
+                    and not c.trashed
+                    and c.key not in self.claimed
+                ),
+                None,
+            )
+            derived = derived_key(*self.seed, "link", want.entry_id, label)
+            if (
+                existing is None
+                and derived in self.remote.items
+                and not self.remote.items[derived].trashed
+            ):
+                existing = self.remote.items[derived]
+            if existing is not None:
+                self.claimed.add(existing.key)
+                self.plan.phases[3].append(
+                    Write(
+                        "item",
+                        existing.key,
+                        existing.version,
+                        {},
+                        "relink",
+                        target,
+                        base={"url": url},
+                        summary=f"{want.entry_id} [{label}]",
+                    )
+                )
+                continue
+            data = dict(attachment_fields(label, url), parentItem=parent)
+            self.plan.phases[3].append(
+                Write(
+                    "item",
+                    derived,
+                    0,
+                    data,
+                    "link",
+                    target,
+                    base={"url": url},
+                    summary=f"{want.entry_id} [{label}]",
+                )
+            )
+        wanted = {label for label, _ in want.links}
+        for label, record in base_links.items():
+            remote = self.remote.items.get(record.key)
+            if label not in wanted and remote is not None and not remote.trashed:
+                self.plan.phases[3].append(
+                    Write(
+                        "item",
+                        remote.key,
+                        remote.version,
+                        {"deleted": 1},
+                        "unlink",
+                        ("link", want.entry_id, label),
+                        summary=f"{want.entry_id} [{label}]",
+                    )
+                )
+
+    def removed(self) -> None:
+        ours = set(self.plan.collection_keys.values()) | {
+            r.key for r in self.base.collections.values()
+        }
+        wanted = set(self.desired.items) | {
+            alias for item in self.desired.items.values() for alias in item.also
+        }
+        for entry_id, record in sorted(self.base.items.items()):
+            if entry_id in wanted:
+                continue
+            remote = self.remote.items.get(record.key)
+            if remote is None or remote.trashed:
+                self.plan.phases[4].append(
+                    Write("item", record.key, 0, {}, "forget", ("item", entry_id))
+                )
+                continue
+            if self.prune:
+                data: dict[str, Any] = {"deleted": 1}
+                action = "trash"
+            else:
+                data = {
+                    "collections": [c for c in remote.data.get("collections", []) if c not in ours]
+                }
+                action = "release"
+            self.plan.phases[4].append(
+                Write(
+                    "item",
+                    record.key,
+                    remote.version,
+                    data,
+                    action,
+                    ("item", entry_id),
+                    summary=entry_id,
+                )
+            )
+
+
+def plan_sync(
+    desired: Desired,
+    remote: Snapshot,
+    base: SyncState,
+    mapping: Mapping,
+    *,
+    seed: tuple[str, ...],
+    prune: bool = False,
+) -> Plan:
+    """Everything a sync would write, and what it found (adoptions, conflicts, pulls)."""
+    planner = _Planner(desired, remote, base, mapping, seed, prune)
+    planner.collections()
+    planner.items()
+    planner.removed()
+    return planner.plan
