@@ -269,7 +269,16 @@ def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
 
 
 def _plain_text(pieces: list[Piece]) -> str:
-    return unescape("".join(p.raw if p.kind != "link" else p.text for p in pieces))
+    """The text a reader sees: link labels, emphasis without its markers, escapes resolved."""
+    out = []
+    for piece in pieces:
+        if piece.kind in ("bold", "italic") and piece.children is not None:
+            out.append(_plain_text(piece.children))
+        elif piece.kind in ("link", "image"):
+            out.append(unescape(piece.text))
+        else:
+            out.append(unescape(piece.raw))
+    return "".join(out)
 
 
 def _label_link(piece: Piece) -> tuple[str, str, str] | None:

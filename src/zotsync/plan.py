@@ -364,7 +364,9 @@ class _Planner:
         for name, value in want.fields.items():
             mine = _normal(name, value)
             theirs = _normal(name, remote.data.get(name))
-            if base is None:  # adopting: fill only what Zotero leaves empty
+            if base is None:  # adopting: fill only what Zotero leaves empty, in its own type
+                if name not in remote.data:
+                    continue
                 if name == "extra":
                     changes[name] = _merge_extra(str(remote.data.get("extra", "")), str(value))
                 elif theirs in ("", []) and mine not in ("", []):

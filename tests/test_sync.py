@@ -1,0 +1,323 @@
+"""`zotsync sync`: the list -> Zotero import, against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from conftest import GROUP, KEY, REPO, SEED_000, SEED_002, run
+
+SEQ = "multimodal-sequence-learning"
+REP = "multimodal-representation-learning"
+
+
+@pytest.fixture
+def group_project(tmp_path: Path, sandbox, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
+    """The repository's two lists, configured for group 4242 of the running sandbox."""
+    for name in ("entries", "mappings"):
+        shutil.copytree(
+            REPO / name, tmp_path / name, ignore=shutil.ignore_patterns(".zotsync-cache")
+        )
+    config = (
+        (REPO / "zotsync.yaml")
+        .read_text()
+        .replace("library: sandbox", f'library: {{group: {GROUP}, endpoint: "{sandbox.url}"}}')
+    )
+    (tmp_path / "zotsync.yaml").write_text(config)
+    monkeypatch.setenv("ZOTERO_API_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def library(sandbox) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    with httpx2.Client(
+        base_url=sandbox.url, headers={"Zotero-API-Key": KEY}, trust_env=False
+    ) as http:
+        collections = http.get(f"/groups/{GROUP}/collections", params={"format": "versions"}).json()
+        cols = {c["key"]: c["data"] for c in _all(http, "collections", collections)}
+        keys = http.get(
+            f"/groups/{GROUP}/items", params={"format": "versions", "includeTrashed": 1}
+        ).json()
+        items = {i["key"]: i["data"] for i in _all(http, "items", keys)}
+    return {"collections": cols, "items": items}
+
+
+def _all(http: httpx2.Client, path: str, keys: dict[str, int]) -> list[dict[str, Any]]:
+    param = "itemKey" if path == "items" else "collectionKey"
+    found: list[dict[str, Any]] = []
+    listed = sorted(keys)
+    for start in range(0, len(listed), 50):
+        chunk = ",".join(listed[start : start + 50])
+        found.extend(
+            http.get(f"/groups/{GROUP}/{path}", params={param: chunk, "includeTrashed": 1}).json()
+        )
+    return found
+
+
+def tops(lib: dict[str, Any]) -> list[dict[str, Any]]:
+    return [d for d in lib["items"].values() if d["itemType"] != "attachment"]
+
+
+def path_of(lib: dict[str, Any], key: str) -> tuple[str, ...]:
+    names = []
+    while key:
+        data = lib["collections"][key]
+        names.append(data["name"])
+        key = data["parentCollection"] or ""
+    return tuple(reversed(names))
+
+
+def sync(*args: str) -> Any:
+    result = run("sync", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def requests_during(sandbox, call) -> list[Any]:  # type: ignore[no-untyped-def]
+    before = len(sandbox.requests)
+    call()
+    return sandbox.requests[before:]
+
+
+# --------------------------------------------------------------------------- first import
+
+
+def test_first_sync_builds_collections_items_and_links_in_few_requests(
+    group_project, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    log = requests_during(sandbox, lambda: sync())
+    lib = library(sandbox)
+    paths = {path_of(lib, key) for key in lib["collections"]}
+    assert ("Awesome Multimodal Sequence Learning", "Research Areas", "Multimodal Fusion") in paths
+    assert (
+        "Awesome Multimodal Representation Learning",
+        "Useful Blogs and Videos",
+        "OpenAI Multimodal Research",
+    ) in paths
+    items = tops(lib)
+    assert len(items) == 111 + 8  # the paper listed twice with the same text is one item
+    by_title = {d["title"]: d for d in items}
+    fusion = by_title["Trusted Multi-View Classification"]
+    assert fusion["itemType"] == "conferencePaper"
+    assert fusion["conferenceName"] == "ICLR"
+    assert fusion["proceedingsTitle"] == "International Conference on Learning Representations"
+    assert (
+        fusion["date"] == "2021" and "zotsync-id: multimodal-sequence-learning/" in fusion["extra"]
+    )
+    assert [path_of(lib, c) for c in fusion["collections"]] == [
+        ("Awesome Multimodal Sequence Learning", "Research Areas", "Multimodal Fusion")
+    ]
+    preprint = by_title["Dynamic Fusion for Multimodal Data"]
+    assert (preprint["itemType"], preprint["repository"], preprint["archiveID"]) == (
+        "preprint",
+        "arXiv",
+        "arXiv:1911.03821",
+    )
+    journal = by_title["Multimodal Machine Learning: A Survey and Taxonomy"]
+    assert (journal["itemType"], journal["journalAbbreviation"]) == ("journalArticle", "TPAMI")
+    oscar = next(d for d in items if d["title"].startswith("Oscar"))
+    assert oscar["creators"][0] == {
+        "creatorType": "author",
+        "firstName": "Xiujun",
+        "lastName": "Li",
+    }
+    blog = next(d for d in items if d["title"] == "CLIP: Connecting Text and Images")
+    assert blog["itemType"] == "blogPost"
+    links = [d for d in lib["items"].values() if d["itemType"] == "attachment"]
+    assert len(links) == 40
+    parent = lib["items"][
+        next(d for d in links if d["url"] == "https://github.com/hanmenghan/TMC")["parentItem"]
+    ]
+    assert parent["title"] == "Trusted Multi-View Classification"
+    assert {d["linkMode"] for d in links} == {"linked_url"}
+    writes = [r for r in log if r.method == "POST"]
+    reads = [r for r in log if r.method == "GET"]
+    # floor: per list ⌈collections/50⌉ + ⌈(items + attachments)/50⌉ = (1 + 4) + (1 + 1)
+    assert len(writes) == 7 and len(reads) == 2
+
+
+def test_a_second_sync_costs_one_request_and_changes_nothing(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    before = library(sandbox)
+    log = requests_during(sandbox, lambda: sync())
+    assert len(log) == 1 and log[0].method == "GET"
+    assert library(sandbox) == before
+    result = run("sync")
+    assert "nothing to do" in result.output
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    result = run("sync", "--dry-run")
+    assert result.exit_code == 0
+    assert "16 collections to create" in result.output
+    assert "111 items to create" in result.output and "40 links to attach" in result.output
+    assert all(r.method == "GET" for r in sandbox.requests)
+    assert library(sandbox)["items"] == {}
+    assert not (group_project / "entries" / SEQ / "sync-state.json").exists()
+
+
+# --------------------------------------------------------------------------- list edits
+
+
+def _edit(project: Path, section: str, old: str, new: str) -> None:
+    path = project / "entries" / SEQ / "sections" / f"{section}.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_an_edited_entry_updates_exactly_that_item(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    _edit(
+        group_project,
+        "research-areas--multimodal-fusion",
+        "title: Trusted Multi-View Classification",
+        "title: Trusted Multi-View Classification (TMC)",
+    )
+    _edit(
+        group_project,
+        "research-areas--multimodal-fusion",
+        "code: https://github.com/hanmenghan/TMC",
+        "code: https://github.com/hanmenghan/TMC2",
+    )
+    log = requests_during(sandbox, lambda: sync())
+    posts = [r for r in log if r.method == "POST"]
+    assert len(posts) == 2  # the item, then its attachment
+    lib = library(sandbox)
+    titles = [d["title"] for d in tops(lib)]
+    assert "Trusted Multi-View Classification (TMC)" in titles
+    assert "Trusted Multi-View Classification" not in titles
+    links = [d["url"] for d in lib["items"].values() if d["itemType"] == "attachment"]
+    assert "https://github.com/hanmenghan/TMC2" in links and len(links) == 40
+    assert len(requests_during(sandbox, lambda: sync())) == 1
+
+
+def test_a_moved_entry_changes_collections_and_a_removed_one_is_released_or_pruned(
+    group_project, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    sections = group_project / "entries" / SEQ / "sections"
+    fusion = sections / "research-areas--multimodal-fusion.yaml"
+    datasets = sections / "datasets.yaml"
+    text = fusion.read_text()
+    start = text.index("- id: dynamic-fusion-multimodal-data-2019")
+    end = text.index("\n\n", start) + 2
+    block = text[start:end]
+    fusion.write_text(text[:start] + text[end:])
+    datasets.write_text(datasets.read_text().rstrip("\n") + "\n\n" + block)
+    sync()
+    lib = library(sandbox)
+    item = next(d for d in tops(lib) if d["title"] == "Dynamic Fusion for Multimodal Data")
+    assert [path_of(lib, c) for c in item["collections"]] == [
+        ("Awesome Multimodal Sequence Learning", "Datasets")
+    ]
+
+    text = datasets.read_text()
+    datasets.write_text(text.replace(block, "").rstrip("\n") + "\n")
+    sync()
+    lib = library(sandbox)
+    item = next(d for d in tops(lib) if d["title"] == "Dynamic Fusion for Multimodal Data")
+    assert item["collections"] == [] and not item.get("deleted")  # kept, out of the list
+
+    _edit(
+        group_project,
+        "survey-papers",
+        "- id: deep-multimodal-representation-learning-survey-2019",
+        "- id: deep-multimodal-representation-learning-survey-2019-gone",
+    )
+    report = sync("--prune")
+    lib = library(sandbox)
+    trashed = [d for d in tops(lib) if d.get("deleted")]
+    assert [d["title"] for d in trashed] == ["Deep Multimodal Representation Learning: A Survey"]
+    assert report[0]["written"]["trash"] == 1
+
+
+# --------------------------------------------------------------------------- adoption
+
+
+def test_papers_already_in_the_group_are_adopted_not_duplicated(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    existing = sandbox.teammate_write(GROUP, "item", [
+        {"itemType": "preprint", "title": "MFAS (a teammate's copy)", "url": "https://arxiv.org/abs/1903.06496",
+         "abstractNote": "Kept as it is."},
+        {"itemType": "journalArticle", "title": "Multimodal machine learning: a survey and taxonomy",
+         "date": "2019-02-01", "url": "https://arxiv.org/abs/1705.09406v2"},
+    ])  # fmt: skip
+    keys = [existing["successful"][i]["key"] for i in ("0", "1")]
+    report = sync()
+    adopted = {a["key"] for r in report for a in r["adopted"]}
+    assert set(keys) <= adopted
+    lib = library(sandbox)
+    assert len(tops(lib)) == 111 + 8  # nothing duplicated
+    mfas = lib["items"][keys[0]]
+    assert mfas["title"] == "MFAS (a teammate's copy)"  # Zotero's values are kept
+    assert mfas["abstractNote"] == "Kept as it is."
+    assert mfas["extra"].startswith("zotsync-id: multimodal-sequence-learning/")
+    assert [path_of(lib, c)[-1] for c in mfas["collections"]] == ["Multimodal Fusion"]
+    result = run("sync")
+    assert "nothing to do" in result.output
+
+
+def test_a_lost_state_adopts_everything_by_marker(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    for state in (group_project / "entries").glob("*/sync-state.json"):
+        state.unlink()
+    report = sync()
+    assert sum(len(r["adopted"]) for r in report) == 111 + 8
+    assert len(tops(library(sandbox))) == 111 + 8
+
+
+# --------------------------------------------------------------------------- the embedded sandbox
+
+
+def test_library_sandbox_runs_in_process_on_a_fresh_clone(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("ZOTERO_API_KEY", raising=False)
+    first = run("sync")
+    assert first.exit_code == 0, first.output
+    assert "127 created, 40 links attached" in first.output
+    second = run("sync")
+    assert "the sandbox: 1 request(s)" in second.output
+    assert (project / ".zotsync" / "sandbox.sqlite").exists()
+    assert (project / ".zotsync" / ".gitignore").read_text() == "*\n"
+    assert not list((project / "entries").glob("*/sync-state.json"))
+
+
+def test_a_group_state_names_its_library_and_is_ignored_for_another(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    state = json.loads((group_project / "entries" / SEQ / "sync-state.json").read_text())
+    assert state["library"] == {"endpoint": sandbox.url, "group": GROUP}
+    assert KEY not in (group_project / "entries" / SEQ / "sync-state.json").read_text()
+
+
+def test_plain_http_to_a_remote_host_is_refused(group_project) -> None:  # type: ignore[no-untyped-def]
+    config = group_project / "zotsync.yaml"
+    config.write_text(
+        config.read_text().replace("http://127.0.0.1", "http://zotero.example.org", 1)
+    )
+    result = run("sync", "--list", SEQ)
+    assert result.exit_code == 2 and "use https" in result.stderr
+
+
+def test_no_key_says_how_to_give_one(group_project, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("ZOTERO_API_KEY")
+    import keyring
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    keyring.set_keyring(NoKeyring())
+    result = run("sync")
+    assert result.exit_code == 2
+    assert "zotsync login" in result.stderr and "ZOTERO_API_KEY" in result.stderr
+
+
+def test_seeds_are_served_as_written(group_project) -> None:  # type: ignore[no-untyped-def]
+    assert (group_project / "entries" / SEQ / "README.md").read_bytes() == SEED_000.read_bytes()
+    assert (group_project / "entries" / REP / "README.md").read_bytes() == SEED_002.read_bytes()
+    assert os.environ["ZOTERO_API_KEY"] == KEY
