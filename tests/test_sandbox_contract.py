@@ -114,12 +114,16 @@ def test_client_keys_with_version_0_make_retries_safe(http) -> None:  # type: ig
 
 def test_bad_keys_and_missing_preconditions_per_object(http) -> None:  # type: ignore[no-untyped-def]
     post(http, ITEMS, [paper(key="ABCD2345", version=0)])
-    report = post(http, ITEMS, [
-        paper(key="abcd2345", version=0),  # not the key alphabet
-        paper(key="ABCD2345"),  # key-based write, no version, no header
-        paper(key="CDEF4567", version=5),  # version > 0 for a missing object
-        paper(key="ABCD2345", version=99),  # stale version
-    ])  # fmt: skip
+    report = post(
+        http,
+        ITEMS,
+        [
+            paper(key="abcd2345", version=0),  # not the key alphabet
+            paper(key="ABCD2345"),  # key-based write, no version, no header
+            paper(key="CDEF4567", version=5),  # version > 0 for a missing object
+            paper(key="ABCD2345", version=99),  # stale version
+        ],
+    )
     codes = {i: report["failed"][i]["code"] for i in report["failed"]}
     assert codes == {"0": 400, "1": 428, "2": 404, "3": 412}
     assert "expected 99, found" in report["failed"]["3"]["message"]
@@ -192,13 +196,17 @@ def test_single_object_put_patch_delete(http) -> None:  # type: ignore[no-untype
 
 
 def test_schema_validation_names_the_field(http) -> None:  # type: ignore[no-untyped-def]
-    report = post(http, ITEMS, [
-        {"itemType": "notAType"},
-        paper(proceedingsTitle="Proc"),  # a conferencePaper field
-        paper(creators=[{"creatorType": "director", "lastName": "X"}]),
-        paper(tags=[{"tag": "x" * 256}]),
-        paper(flavour="sweet"),
-    ])  # fmt: skip
+    report = post(
+        http,
+        ITEMS,
+        [
+            {"itemType": "notAType"},
+            paper(proceedingsTitle="Proc"),  # a conferencePaper field
+            paper(creators=[{"creatorType": "director", "lastName": "X"}]),
+            paper(tags=[{"tag": "x" * 256}]),
+            paper(flavour="sweet"),
+        ],
+    )
     failed = report["failed"]
     assert failed["0"]["code"] == 400 and "notAType" in failed["0"]["message"]
     assert failed["1"]["code"] == 400
@@ -214,13 +222,17 @@ def test_schema_validation_names_the_field(http) -> None:  # type: ignore[no-unt
 
 
 def test_collections_children_and_their_rules(http) -> None:  # type: ignore[no-untyped-def]
-    report = post(http, COLLECTIONS, [
-        {"name": "Root", "key": "RRRR2222", "version": 0},
-        {"name": "Child", "key": "CCCC2222", "version": 0, "parentCollection": "RRRR2222"},
-        {"name": "Top", "parentCollection": ""},
-        {"name": "Orphan", "parentCollection": "NNNN2222"},
-        {"name": "x" * 256},
-    ])  # fmt: skip
+    report = post(
+        http,
+        COLLECTIONS,
+        [
+            {"name": "Root", "key": "RRRR2222", "version": 0},
+            {"name": "Child", "key": "CCCC2222", "version": 0, "parentCollection": "RRRR2222"},
+            {"name": "Top", "parentCollection": ""},
+            {"name": "Orphan", "parentCollection": "NNNN2222"},
+            {"name": "x" * 256},
+        ],
+    )
     assert [report["successful"][i]["data"]["parentCollection"] for i in ("0", "1", "2")] == [
         False,
         "RRRR2222",
@@ -229,16 +241,25 @@ def test_collections_children_and_their_rules(http) -> None:  # type: ignore[no-
     assert report["failed"]["3"]["code"] == 409
     assert report["failed"]["3"]["data"] == {"collection": "NNNN2222"}
     assert report["failed"]["4"]["code"] == 413
-    items = post(http, ITEMS, [
-        paper(key="PPPP2222", version=0, collections=["CCCC2222"]),
-        {"itemType": "attachment", "linkMode": "linked_url", "parentItem": "PPPP2222",
-         "title": "code", "url": "https://github.com/x/y"},
-        {"itemType": "note", "parentItem": "PPPP2222", "note": "<p>hi</p>"},
-        {"itemType": "note", "parentItem": "PPPP2222", "collections": ["CCCC2222"]},
-        paper(collections=["MMMM2222"]),
-        {"itemType": "note", "parentItem": "QQQQ2222"},
-        paper(parentItem="PPPP2222"),
-    ])  # fmt: skip
+    items = post(
+        http,
+        ITEMS,
+        [
+            paper(key="PPPP2222", version=0, collections=["CCCC2222"]),
+            {
+                "itemType": "attachment",
+                "linkMode": "linked_url",
+                "parentItem": "PPPP2222",
+                "title": "code",
+                "url": "https://github.com/x/y",
+            },
+            {"itemType": "note", "parentItem": "PPPP2222", "note": "<p>hi</p>"},
+            {"itemType": "note", "parentItem": "PPPP2222", "collections": ["CCCC2222"]},
+            paper(collections=["MMMM2222"]),
+            {"itemType": "note", "parentItem": "QQQQ2222"},
+            paper(parentItem="PPPP2222"),
+        ],
+    )
     assert sorted(items["failed"]) == ["3", "4", "5", "6"]
     assert items["failed"]["3"]["code"] == 400  # children cannot be in collections
     assert items["failed"]["4"]["data"] == {"collection": "MMMM2222"}
@@ -334,11 +355,15 @@ def test_formats_since_and_304(http) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_sort_tag_and_item_type_filters(http) -> None:  # type: ignore[no-untyped-def]
-    post(http, ITEMS, [
-        paper(title="b", tags=[{"tag": "x"}]),
-        {"itemType": "book", "title": "a", "tags": [{"tag": "x"}, {"tag": "y"}]},
-        {"itemType": "journalArticle", "title": "c"},
-    ])  # fmt: skip
+    post(
+        http,
+        ITEMS,
+        [
+            paper(title="b", tags=[{"tag": "x"}]),
+            {"itemType": "book", "title": "a", "tags": [{"tag": "x"}, {"tag": "y"}]},
+            {"itemType": "journalArticle", "title": "c"},
+        ],
+    )
     titles = [i["data"]["title"] for i in http.get(ITEMS, params={"sort": "title"}).json()]
     assert titles == ["a", "b", "c"]
     desc = http.get(ITEMS, params={"sort": "title", "direction": "desc"}).json()
@@ -403,10 +428,14 @@ def test_the_library_version_only_grows_and_objects_carry_their_write_version(ht
 
 
 def test_head_version_zero_and_collection_deletes(http) -> None:  # type: ignore[no-untyped-def]
-    post(http, COLLECTIONS, [
-        {"name": "Root", "key": "RRRR2222", "version": 0},
-        {"name": "Child", "key": "CCCC2222", "version": 0, "parentCollection": "RRRR2222"},
-    ])  # fmt: skip
+    post(
+        http,
+        COLLECTIONS,
+        [
+            {"name": "Root", "key": "RRRR2222", "version": 0},
+            {"name": "Child", "key": "CCCC2222", "version": 0, "parentCollection": "RRRR2222"},
+        ],
+    )
     item = post(http, ITEMS, [paper(collections=["CCCC2222", "RRRR2222"])])["successful"]["0"]
     head = http.head(ITEMS)
     assert head.status_code == 200 and head.headers["Total-Results"] == "1" and head.content == b""

@@ -242,12 +242,24 @@ def test_a_moved_entry_changes_collections_and_a_removed_one_is_released_or_prun
 
 
 def test_papers_already_in_the_group_are_adopted_not_duplicated(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
-    existing = sandbox.teammate_write(GROUP, "item", [
-        {"itemType": "preprint", "title": "MFAS (a teammate's copy)", "url": "https://arxiv.org/abs/1903.06496",
-         "abstractNote": "Kept as it is."},
-        {"itemType": "journalArticle", "title": "Multimodal machine learning: a survey and taxonomy",
-         "date": "2019-02-01", "url": "https://arxiv.org/abs/1705.09406v2"},
-    ])  # fmt: skip
+    existing = sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "preprint",
+                "title": "MFAS (a teammate's copy)",
+                "url": "https://arxiv.org/abs/1903.06496",
+                "abstractNote": "Kept as it is.",
+            },
+            {
+                "itemType": "journalArticle",
+                "title": "Multimodal machine learning: a survey and taxonomy",
+                "date": "2019-02-01",
+                "url": "https://arxiv.org/abs/1705.09406v2",
+            },
+        ],
+    )
     keys = [existing["successful"][i]["key"] for i in ("0", "1")]
     report = sync()
     adopted = {a["key"] for r in report for a in r["adopted"]}
