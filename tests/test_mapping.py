@@ -51,7 +51,7 @@ def test_every_item_and_attachment_of_the_seeds_is_valid(name: str) -> None:
     expected = (
         {"conferencePaper", "journalArticle", "preprint", "document"}
         if name == LISTS[0]
-        else {"preprint", "conferencePaper", "blogPost", "videoRecording"}
+        else {"preprint", "blogPost", "videoRecording"}
     )
     assert expected <= types
 
