@@ -105,3 +105,25 @@ def http(sandbox):  # type: ignore[no-untyped-def]
         base_url=sandbox.url, headers={"Zotero-API-Key": KEY}, trust_env=False, timeout=10
     ) as client:
         yield client
+
+
+def make_group_project(folder: Path, url: str) -> Path:
+    """The repository's two lists in ``folder``, configured for group 4242 at ``url``."""
+    for name in ("entries", "mappings"):
+        shutil.copytree(REPO / name, folder / name, ignore=shutil.ignore_patterns(".zotsync-cache"))
+    config = (
+        (REPO / "zotsync.yaml")
+        .read_text()
+        .replace("library: sandbox", f'library: {{group: {GROUP}, endpoint: "{url}"}}')
+    )
+    (folder / "zotsync.yaml").write_text(config)
+    return folder
+
+
+@pytest.fixture
+def group_project(tmp_path: Path, sandbox, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
+    """The repository's two lists, syncing to group 4242 of the running sandbox."""
+    make_group_project(tmp_path, sandbox.url)
+    monkeypatch.setenv("ZOTERO_API_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
-from conftest import GROUP, KEY, REPO, SEED_000, SEED_002, run
+from conftest import GROUP, KEY, SEED_000, SEED_002, run
 
 SEQ = "multimodal-sequence-learning"
 REP = "multimodal-representation-learning"
-
-
-@pytest.fixture
-def group_project(tmp_path: Path, sandbox, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
-    """The repository's two lists, configured for group 4242 of the running sandbox."""
-    for name in ("entries", "mappings"):
-        shutil.copytree(
-            REPO / name, tmp_path / name, ignore=shutil.ignore_patterns(".zotsync-cache")
-        )
-    config = (
-        (REPO / "zotsync.yaml")
-        .read_text()
-        .replace("library: sandbox", f'library: {{group: {GROUP}, endpoint: "{sandbox.url}"}}')
-    )
-    (tmp_path / "zotsync.yaml").write_text(config)
-    monkeypatch.setenv("ZOTERO_API_KEY", KEY)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def library(sandbox) -> dict[str, Any]:  # type: ignore[no-untyped-def]
