@@ -314,3 +314,28 @@ def test_seeds_are_served_as_written(group_project) -> None:  # type: ignore[no-
     assert (group_project / "entries" / SEQ / "README.md").read_bytes() == SEED_000.read_bytes()
     assert (group_project / "entries" / REP / "README.md").read_bytes() == SEED_002.read_bytes()
     assert os.environ["ZOTERO_API_KEY"] == KEY
+
+
+def test_the_state_journal_replays_and_survives_a_torn_line(tmp_path: Path) -> None:
+    from zotsync.library import StateFile
+    from zotsync.state import ItemRecord
+
+    store = StateFile(tmp_path / "sync-state.json", {"library": "x"})
+    state, fresh = store.load()
+    assert fresh and state.version == 0
+    state.version = 7
+    state.items["a"] = ItemRecord("ABCD2345", 7, {"title": "A"}, [])
+    store.journal(state, {"a"}, set())
+    state.version = 9
+    state.items["b"] = ItemRecord("BCDE3456", 9, {"title": "B"}, [])
+    store.journal(state, {"b"}, set())
+    with store.journal_path.open("a") as handle:
+        handle.write('{"version": 11, "items": {"c": ')  # killed in the middle of a line
+    loaded, fresh = StateFile(store.path, {"library": "x"}).load()
+    assert not fresh and loaded.version == 9 and sorted(loaded.items) == ["a", "b"]
+    store.save(loaded)
+    assert not store.journal_path.exists()
+    again, _ = StateFile(store.path, {"library": "x"}).load()
+    assert again.to_dict() == loaded.to_dict()
+    other, fresh = StateFile(store.path, {"library": "another"}).load()
+    assert fresh and other.items == {}

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -591,7 +591,7 @@ def sync(
     in the group are adopted (by arXiv id, DOI, URL, title + year), not duplicated.
     """
     from zotsync.engine import ListJob, run_library
-    from zotsync.library import Sandboxes, load_state, resolve, save_state
+    from zotsync.library import Sandboxes, StateFile, resolve
     from zotsync.plan import desired_library
     from zotsync.yaml_store import load_list, load_mapping
     from zotsync.zotero import ZoteroLibrary
@@ -606,11 +606,10 @@ def sync(
             reading_list, _ = load_list(item.entries)
             mapping = load_mapping(item.mapping)
             target = resolve(item, config.path.parent, sandboxes)
-            state, fresh = load_state(target)
+            store = StateFile(target.state_path, target.identity)
+            state, fresh = store.load()
             desired = desired_library(reading_list, mapping, item.collection, item.name)
-            job = ListJob(
-                item.name, desired, mapping, state, fresh, partial(save_state, target), target.seed
-            )
+            job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
             by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
         for (endpoint, group), members in by_library.items():
             target = members[0][1]

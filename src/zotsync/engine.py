@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from zotsync.errors import ZotsyncError
 from zotsync.mapping import Mapping
+from zotsync.model import SectionPath
 from zotsync.plan import Desired, Plan, RemoteObject, Snapshot, Write, plan_sync
 from zotsync.state import CollectionRecord, ItemRecord, LinkRecord, SyncState
 from zotsync.zotero import LibraryChanged, ZoteroLibrary
@@ -28,8 +29,12 @@ class SyncFailed(ZotsyncError):
     exit_code = 4
 
 
-class StateSaver(Protocol):
-    def __call__(self, state: SyncState) -> None: ...
+class StateStore(Protocol):
+    """Where a list's state goes: a journal line per write batch, a compact save at the end."""
+
+    def journal(self, state: SyncState, items: set[str], collections: set[SectionPath]) -> None: ...
+
+    def save(self, state: SyncState) -> None: ...
 
 
 @dataclass
@@ -102,9 +107,9 @@ def read_remote(
             if key in obj.data.get("collections", []):
                 obj.data["collections"] = [c for c in obj.data["collections"] if c != key]
     for obj in library.fetch("collection", changes.collections):
-        snap.collections[obj.key] = obj
+        snap.put("collection", obj)
     for obj in library.fetch("item", changes.items):
-        snap.items[obj.key] = obj
+        snap.put("item", obj)
     return snap
 
 
@@ -113,14 +118,16 @@ class _Applier:
         self,
         library: ZoteroLibrary,
         state: SyncState,
-        save: StateSaver,
+        store: StateStore,
         progress: Callable[[int], None],
         remote: Snapshot,
     ) -> None:
         self.remote = remote  # kept current, so that the next list plans against it
         self.library = library
         self.state = state
-        self.save = save
+        self.store = store
+        self.dirty_items: set[str] = set()
+        self.dirty_collections: set[SectionPath] = set()
         self.progress = progress
         self.written: dict[str, int] = {}
         self.replan = False
@@ -143,7 +150,7 @@ class _Applier:
             if self.replan:
                 return
         self.state.version = version
-        self.save(self.state)
+        self.store.save(self.state)
 
     def _post(self, kind: str, batch: list[Write], version: int) -> int:
         objects = [{"key": w.key, "version": w.version, **w.data} for w in batch]
@@ -153,10 +160,7 @@ class _Applier:
             if slot in report["successful"]:
                 obj = report["successful"][slot]
                 self._record(write, obj["version"], obj["data"])
-                known = RemoteObject(obj["key"], obj["version"], obj["data"])
-                (self.remote.items if kind == "item" else self.remote.collections)[obj["key"]] = (
-                    known
-                )
+                self.remote.put(kind, RemoteObject(obj["key"], obj["version"], obj["data"]))
                 self.written[write.action] = self.written.get(write.action, 0) + 1
             elif slot in report["unchanged"]:
                 self._record(write, write.version, None)
@@ -171,7 +175,9 @@ class _Applier:
                     )
         self.state.version = new_version
         self.remote.version = new_version
-        self.save(self.state)
+        self.store.journal(self.state, self.dirty_items, self.dirty_collections)
+        self.dirty_items.clear()
+        self.dirty_collections.clear()
         return new_version
 
     def _record(self, write: Write, version: int, data: dict[str, Any] | None) -> None:
@@ -179,12 +185,14 @@ class _Applier:
         state = self.state
         if target[0] == "collection":
             path = tuple(target[1:])
+            self.dirty_collections.add(path)
             parent = write.base.get("parentCollection") or None
             state.collections[path] = CollectionRecord(
                 write.key, version, str(write.base["name"]), parent
             )
         elif target[0] == "item":
             entry_id = target[1]
+            self.dirty_items.add(entry_id)
             if write.action in ("release", "trash", "forget"):
                 state.items.pop(entry_id, None)
                 return
@@ -203,6 +211,7 @@ class _Applier:
             )
         elif target[0] == "link":
             entry_id, label = target[1], target[2]
+            self.dirty_items.add(entry_id)
             item = state.items.get(entry_id)
             if item is None:
                 return
@@ -221,7 +230,7 @@ class ListJob:
     mapping: Mapping
     state: SyncState
     fresh: bool
-    save: StateSaver
+    store: StateStore
     seed: tuple[str, ...]
 
 
@@ -252,7 +261,7 @@ def run_library(
             reports[job.name] = SyncReport(plan, written[job.name], round_number)
             if dry_run:
                 continue
-            applier = _Applier(library, job.state, job.save, progress, remote)
+            applier = _Applier(library, job.state, job.store, progress, remote)
             try:
                 applier.run(plan, remote.version)
             except LibraryChanged:
@@ -272,7 +281,7 @@ def run_library(
             for job in jobs:
                 if job.state.version != remote.version:
                     job.state.version = remote.version
-                    job.save(job.state)
+                    job.store.save(job.state)
             return reports
     raise SyncFailed(
         f"the library kept changing during the sync ({ROUNDS} rounds); try again later"

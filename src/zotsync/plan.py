@@ -103,9 +103,21 @@ class Snapshot:
     version: int
     collections: dict[str, RemoteObject] = field(default_factory=dict)
     items: dict[str, RemoteObject] = field(default_factory=dict)
+    _children: dict[str, list[RemoteObject]] | None = field(default=None, repr=False)
 
     def children(self, parent: str) -> list[RemoteObject]:
-        return [o for o in self.items.values() if o.data.get("parentItem") == parent]
+        """Child items of ``parent`` (indexed once per plan: the planner asks for every item)."""
+        if self._children is None:
+            self._children = {}
+            for obj in self.items.values():
+                owner = obj.data.get("parentItem")
+                if owner:
+                    self._children.setdefault(owner, []).append(obj)
+        return self._children.get(parent, [])
+
+    def put(self, kind: str, obj: RemoteObject) -> None:
+        (self.items if kind == "item" else self.collections)[obj.key] = obj
+        self._children = None
 
 
 # --------------------------------------------------------------------------- outputs

@@ -55,34 +55,56 @@ class SyncState:
     collections: dict[SectionPath, CollectionRecord] = field(default_factory=dict)
     items: dict[str, ItemRecord] = field(default_factory=dict)
 
+    def collection_dict(self, path: SectionPath) -> dict[str, Any]:
+        c = self.collections[path]
+        return {
+            "path": list(path),
+            "key": c.key,
+            "version": c.version,
+            "name": c.name,
+            "parent": c.parent,
+        }
+
+    def item_dict(self, entry_id: str) -> dict[str, Any]:
+        r = self.items[entry_id]
+        return {
+            "key": r.key,
+            "version": r.version,
+            "fields": r.fields,
+            "collections": sorted(r.collections),
+            "links": {
+                label: {"key": link.key, "version": link.version, "url": link.url}
+                for label, link in sorted(r.links.items())
+            },
+        }
+
+    def set_collection(self, data: dict[str, Any]) -> None:
+        self.collections[tuple(data["path"])] = CollectionRecord(
+            data["key"], int(data["version"]), data["name"], data.get("parent")
+        )
+
+    def set_item(self, entry_id: str, data: dict[str, Any] | None) -> None:
+        if data is None:
+            self.items.pop(entry_id, None)
+            return
+        self.items[entry_id] = ItemRecord(
+            key=data["key"],
+            version=int(data["version"]),
+            fields=dict(data["fields"]),
+            collections=list(data.get("collections", [])),
+            links={
+                label: LinkRecord(link["key"], int(link["version"]), link["url"])
+                for label, link in data.get("links", {}).items()
+            },
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "library": self.library,
             "version": self.version,
-            "collections": [
-                {
-                    "path": list(path),
-                    "key": c.key,
-                    "version": c.version,
-                    "name": c.name,
-                    "parent": c.parent,
-                }
-                for path, c in sorted(self.collections.items())
-            ],
-            "items": {
-                entry_id: {
-                    "key": r.key,
-                    "version": r.version,
-                    "fields": r.fields,
-                    "collections": sorted(r.collections),
-                    "links": {
-                        label: {"key": link.key, "version": link.version, "url": link.url}
-                        for label, link in sorted(r.links.items())
-                    },
-                }
-                for entry_id, r in sorted(self.items.items())
-            },
+            "collections": [self.collection_dict(path) for path in sorted(self.collections)],
+            "items": {entry_id: self.item_dict(entry_id) for entry_id in sorted(self.items)},
         }
 
     @classmethod
@@ -91,18 +113,7 @@ class SyncState:
             raise ValueError(f"unknown state format {data.get('format')!r}")
         state = cls(library=dict(data["library"]), version=int(data["version"]))
         for c in data.get("collections", []):
-            state.collections[tuple(c["path"])] = CollectionRecord(
-                c["key"], int(c["version"]), c["name"], c.get("parent")
-            )
+            state.set_collection(c)
         for entry_id, r in data.get("items", {}).items():
-            state.items[entry_id] = ItemRecord(
-                key=r["key"],
-                version=int(r["version"]),
-                fields=dict(r["fields"]),
-                collections=list(r.get("collections", [])),
-                links={
-                    label: LinkRecord(link["key"], int(link["version"]), link["url"])
-                    for label, link in r.get("links", {}).items()
-                },
-            )
+            state.set_item(entry_id, r)
         return state
