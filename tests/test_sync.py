@@ -339,3 +339,46 @@ def test_the_state_journal_replays_and_survives_a_torn_line(tmp_path: Path) -> N
     assert again.to_dict() == loaded.to_dict()
     other, fresh = StateFile(store.path, {"library": "another"}).load()
     assert fresh and other.items == {}
+
+
+def test_conflicts_are_left_alone_and_zotero_only_changes_are_not_overwritten(
+    group_project, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    lib = library(sandbox)
+    by_title = {d["title"]: (key, d) for key, d in lib["items"].items()}
+    key, _ = by_title["Trusted Multi-View Classification"]
+    other_key, _ = by_title["Dynamic Fusion for Multimodal Data"]
+    with httpx2.Client(
+        base_url=sandbox.url, headers={"Zotero-API-Key": KEY}, trust_env=False
+    ) as http:
+        versions = http.get(
+            f"/groups/{GROUP}/items", params={"itemKey": f"{key},{other_key}"}
+        ).json()
+    current = {i["key"]: i["version"] for i in versions}
+    sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {"key": key, "version": current[key], "title": "TMC (teammate)"},
+            {"key": other_key, "version": current[other_key], "date": "2019-11-10"},
+        ],
+    )
+    _edit(
+        group_project,
+        "research-areas--multimodal-fusion",
+        "title: Trusted Multi-View Classification",
+        "title: Trusted Multi-View Classification (list)",
+    )
+    mfas = 'title: "MFAS: Multimodal Fusion Architecture Search'
+    _edit(group_project, "research-areas--multimodal-fusion", mfas, mfas + " (v2)")
+    result = run("sync")
+    assert result.exit_code == 3, result.output
+    assert "conflict" in result.output and "TMC (teammate)" in result.output
+    assert "Trusted Multi-View Classification (list)" in result.output
+    assert "not pulled yet" in result.output
+    lib = library(sandbox)
+    assert lib["items"][key]["title"] == "TMC (teammate)"  # nothing overwritten
+    assert lib["items"][other_key]["date"] == "2019-11-10"
+    titles = {d["title"] for d in tops(lib)}
+    assert "MFAS: Multimodal Fusion Architecture Search (v2)" in titles  # the rest went through

@@ -651,6 +651,8 @@ def sync(
         sandboxes.stop()
     if as_json:
         _echo_json(reports if len(reports) > 1 else reports[0])
+    if any(report["conflicts"] for report in reports):
+        sys.exit(3)  # conflicts were left alone: CI must notice
 
 
 def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:

@@ -9,6 +9,7 @@ interrupted run) leads to a re-read and a re-plan, a bounded number of times.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -170,9 +171,8 @@ class _Applier:
                 if code in (404, 409, 412):  # moved under us, exists already, parent missing
                     self.replan = True
                 else:
-                    self.failures.append(
-                        f"{write.summary or write.key}: {code} {failure.get('message', '')}"
-                    )
+                    message = html.unescape(str(failure.get("message", "")))  # Zotero escapes it
+                    self.failures.append(f"{write.summary or write.key}: {code} {message}")
         self.state.version = new_version
         self.remote.version = new_version
         self.store.journal(self.state, self.dirty_items, self.dirty_collections)
