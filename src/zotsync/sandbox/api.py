@@ -362,7 +362,8 @@ class Api:
                 )
             if rest[1:] == ["tags"] and kind == "item":
                 self._allow(method, "GET")
-                return self._tags(request, group, items=self._matching_keys(request, group, "item"))
+                keys = [key for key, _ in self._select(request, group, "item")]
+                return self._tags(request, group, items=keys)
             if kind == "collection" and rest[1:] == ["top"]:
                 self._allow(method, "GET")
                 return self._list(request, group, kind, top=True)
@@ -394,10 +395,10 @@ class Api:
                 )
             if kind == "collection" and sub in (["items", "tags"], ["items", "top", "tags"]):
                 self._require(group, kind, object_key)
-                keys = self._matching_keys(
+                rows = self._select(
                     request, group, "item", collection=object_key, top=len(sub) == 3
                 )
-                return self._tags(request, group, items=keys)
+                return self._tags(request, group, items=[key for key, _ in rows])
             raise ApiError(404, "Not found")
         if head == "tags" and len(rest) == 1:
             self._allow(method, "GET", "DELETE")
@@ -435,24 +436,6 @@ class Api:
     def _not_modified(self, request: Request, group: Group) -> bool:
         since = _int(request.header("If-Modified-Since-Version"), "If-Modified-Since-Version")
         return since is not None and self.store.library_version(group.id) <= since
-
-    def _matching_keys(
-        self,
-        request: Request,
-        group: Group,
-        kind: str,
-        *,
-        top: bool = False,
-        trash: bool = False,
-        parent: str | None = None,
-        collection: str | None = None,
-    ) -> list[str]:
-        return [
-            key
-            for key, _ in self._select(
-                request, group, kind, top=top, trash=trash, parent=parent, collection=collection
-            )
-        ]
 
     def _select(
         self,

@@ -18,6 +18,7 @@ from typing import Any
 
 from zotsync.sandbox.schema import (
     ANNOTATION_PROPERTIES,
+    ATTACHMENT_PROPERTIES,
     CHILD_TYPES,
     FILE_PROPERTIES,
     LINK_MODES,
@@ -148,14 +149,7 @@ _ITEM_PROPERTIES = {
     "deleted",
     "dateAdded",
     "dateModified",
-    "linkMode",
-    "note",
-    "contentType",
-    "charset",
-    "filename",
-    "md5",
-    "mtime",
-    "path",
+    *ATTACHMENT_PROPERTIES,
     "inPublications",
     *ANNOTATION_PROPERTIES,
 }
