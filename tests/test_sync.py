@@ -252,8 +252,10 @@ def test_papers_already_in_the_group_are_adopted_not_duplicated(group_project, s
     assert mfas["abstractNote"] == "Kept as it is."
     assert mfas["extra"].startswith("zotsync-id: multimodal-sequence-learning/")
     assert [path_of(lib, c)[-1] for c in mfas["collections"]] == ["Multimodal Fusion"]
-    result = run("sync")
-    assert "nothing to do" in result.output
+    report = sync()
+    assert report[0]["written"] == {} and report[1]["written"] == {}  # stable: nothing flips
+    assert report[0]["pending_pulls"] == []  # the copy's own title is no edit on either side
+    assert library(sandbox)["items"][keys[0]]["title"] == "MFAS (a teammate's copy)"
 
 
 def test_a_lost_state_adopts_everything_by_marker(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]

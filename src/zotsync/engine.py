@@ -67,7 +67,7 @@ def snapshot_from_state(state: SyncState) -> Snapshot:
         )
     for item in state.items.values():
         snap.items[item.key] = RemoteObject(
-            item.key, item.version, {**item.fields, "collections": item.collections}
+            item.key, item.version, {**item.remote_fields(), "collections": item.collections}
         )
         for label, link in item.links.items():
             snap.items[link.key] = RemoteObject(
@@ -208,6 +208,7 @@ class _Applier:
                 fields=dict(write.base),
                 collections=collections,
                 links=old.links if old and old.key == write.key else {},
+                remote=dict(write.remote),
             )
         elif target[0] == "link":
             entry_id, label = target[1], target[2]

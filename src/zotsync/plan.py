@@ -30,7 +30,7 @@ from zotsync.mapping import (
     read_extra,
 )
 from zotsync.model import Entry, SectionPath, identity_keys
-from zotsync.state import SyncState, derived_key
+from zotsync.state import ItemRecord, SyncState, derived_key
 
 ROOT: SectionPath = ()
 
@@ -133,7 +133,8 @@ class Write:
     data: dict[str, Any]
     action: str  # create, update, adopt, link, relink, unlink, release, trash
     target: tuple[str, ...]  # what the state records: ("collection", *path), ("item", id)...
-    base: dict[str, Any] = field(default_factory=dict)  # fields to record as the new base
+    base: dict[str, Any] = field(default_factory=dict)  # the list side's new base
+    remote: dict[str, Any] = field(default_factory=dict)  # where Zotero's side will differ
     summary: str = ""
 
 
@@ -233,6 +234,7 @@ class _Planner:
                         c
                         for c in self.remote.collections.values()
                         if c.key not in taken
+                        and not c.data.get("deleted")
                         and c.data.get("name") == name
                         and (c.data.get("parentCollection") or False) == parent
                     ),
@@ -311,7 +313,7 @@ class _Planner:
                 if remote is None or remote.trashed:
                     self.plan.gone_remotely.append(entry_id)
                     continue
-                self._update(want, remote, record.fields, cols, our_collections, "update")
+                self._update(want, remote, record, cols, our_collections, "update")
                 self._links(want, record.key, record.links)
                 continue
             key = self._adoptable(entry_id, want, by_marker, by_identity)
@@ -366,47 +368,65 @@ class _Planner:
         self,
         want: DesiredItem,
         remote: RemoteObject,
-        base: dict[str, Any] | None,
+        record: ItemRecord | None,
         cols: list[str],
         ours: set[str],
         action: str,
     ) -> None:
+        """Three-way per field, each side against its own base (vdirsyncer's status per
+        side): a difference that was already there at the last sync (an adopted item's own
+        title, say) is a standing difference, neither a list edit nor a Zotero edit."""
         changes: dict[str, Any] = {}
-        new_base: dict[str, Any] = {}
+        list_base: dict[str, Any] = {}
+        zotero_after: dict[str, Any] = {}
+        zotero_base = record.remote_fields() if record is not None else None
         for name, value in want.fields.items():
-            mine = _normal(name, value)
-            theirs = _normal(name, remote.data.get(name))
-            if base is None:  # adopting: fill only what Zotero leaves empty, in its own type
-                if name not in remote.data:
-                    continue
-                if name == "extra":
-                    changes[name] = _merge_extra(str(remote.data.get("extra", "")), str(value))
-                elif theirs in ("", []) and mine not in ("", []):
-                    changes[name] = value
-                new_base[name] = changes.get(name, remote.data.get(name, value))
+            theirs_raw = remote.data.get(name)
+            if name not in remote.data and "itemType" not in changes:
+                # The API lists every field of an item's type: one it lacks cannot be written
+                # (itemType comes first, so a change of type writes the new type's fields).
+                list_base[name] = value if record is None else record.fields.get(name, value)
+                zotero_after[name] = None if zotero_base is None else zotero_base.get(name)
                 continue
-            was = _normal(name, base.get(name))
-            if mine == theirs:
-                new_base[name] = remote.data.get(name, value) if name == "extra" else value
-            elif mine != was and theirs == was:  # the list changed it
-                changes[name] = (
-                    _merge_extra(str(remote.data.get("extra", "")), str(value))
-                    if name == "extra"
-                    else value
-                )
-                new_base[name] = changes[name]
-            elif theirs != was and mine == was:  # Zotero changed it: the pull's
+            mine, theirs = _normal(name, value), _normal(name, theirs_raw)
+            if record is None or zotero_base is None:  # adopting: fill only what is empty
+                if name == "extra":
+                    changes[name] = _merge_extra(str(theirs_raw or ""), str(value))
+                elif theirs in ("", []) and mine not in ("", []) and name in remote.data:
+                    changes[name] = value
+                list_base[name] = value
+                zotero_after[name] = changes.get(name, theirs_raw)
+                continue
+            was_mine = _normal(name, record.fields.get(name))
+            was_theirs = _normal(name, zotero_base.get(name))
+            list_changed, zotero_changed = mine != was_mine, theirs != was_theirs
+            if list_changed and (not zotero_changed or mine == theirs):
+                if mine != theirs:
+                    changes[name] = (
+                        _merge_extra(str(theirs_raw or ""), str(value))
+                        if name == "extra"
+                        else value
+                    )
+                list_base[name] = value
+                zotero_after[name] = changes.get(name, theirs_raw)
+            elif zotero_changed and not list_changed:
                 self.plan.pulls.append((want.entry_id, name))
-                new_base[name] = base.get(name)
-            else:
+                list_base[name] = record.fields.get(name)
+                zotero_after[name] = zotero_base.get(name)
+            elif list_changed and zotero_changed:
                 self.plan.conflicts.append(
-                    Conflict(want.entry_id, name, value, remote.data.get(name), base.get(name))
+                    Conflict(want.entry_id, name, value, theirs_raw, record.fields.get(name))
                 )
-                new_base[name] = base.get(name)
+                list_base[name] = record.fields.get(name)
+                zotero_after[name] = zotero_base.get(name)
+            else:
+                list_base[name] = record.fields.get(name, value)
+                zotero_after[name] = theirs_raw if name in remote.data else zotero_base.get(name)
+        differs = {n: v for n, v in zotero_after.items() if v != list_base.get(n)}
         current = list(remote.data.get("collections", []))
         if sorted(c for c in current if c in ours) != cols:
             changes["collections"] = [c for c in current if c not in ours] + cols
-        if changes or action == "adopt":
+        if changes or action == "adopt" or (record is not None and differs != record.remote):
             self.plan.phases[2].append(
                 Write(
                     "item",
@@ -415,7 +435,8 @@ class _Planner:
                     changes,
                     action,
                     ("item", want.entry_id),
-                    base=new_base,
+                    base=list_base,
+                    remote=differs,
                     summary=want.entry_id,
                 )
             )

@@ -43,9 +43,14 @@ class LinkRecord:
 class ItemRecord:
     key: str
     version: int
-    fields: dict[str, Any]  # the managed fields as last synced (the base)
-    collections: list[str]  # our collections the item was in
+    fields: dict[str, Any]  # the managed fields as the list had them at the last sync
+    collections: list[str]  # the item's collections as last seen
     links: dict[str, LinkRecord] = field(default_factory=dict)
+    remote: dict[str, Any] = field(default_factory=dict)  # where Zotero's copy differs
+
+    def remote_fields(self) -> dict[str, Any]:
+        """The managed fields as Zotero had them at the last sync."""
+        return {**self.fields, **self.remote}
 
 
 @dataclass
@@ -67,7 +72,7 @@ class SyncState:
 
     def item_dict(self, entry_id: str) -> dict[str, Any]:
         r = self.items[entry_id]
-        return {
+        data = {
             "key": r.key,
             "version": r.version,
             "fields": r.fields,
@@ -77,6 +82,9 @@ class SyncState:
                 for label, link in sorted(r.links.items())
             },
         }
+        if r.remote:
+            data["remote"] = r.remote
+        return data
 
     def set_collection(self, data: dict[str, Any]) -> None:
         self.collections[tuple(data["path"])] = CollectionRecord(
@@ -96,6 +104,7 @@ class SyncState:
                 label: LinkRecord(link["key"], int(link["version"]), link["url"])
                 for label, link in data.get("links", {}).items()
             },
+            remote=dict(data.get("remote", {})),
         )
 
     def to_dict(self) -> dict[str, Any]:
