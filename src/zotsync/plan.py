@@ -380,7 +380,17 @@ class _Planner:
         list_base: dict[str, Any] = {}
         zotero_after: dict[str, Any] = {}
         zotero_base = record.remote_fields() if record is not None else None
-        for name, value in want.fields.items():
+        unchanged = (
+            record is not None
+            and zotero_base is not None
+            and want.fields == record.fields
+            and all(remote.data.get(name) == value for name, value in zotero_base.items())
+        )
+        fields = {} if unchanged else want.fields  # neither side changed: no field to compare
+        if unchanged:
+            assert record is not None
+            list_base, zotero_after = dict(record.fields), record.remote_fields()
+        for name, value in fields.items():
             theirs_raw = remote.data.get(name)
             if name not in remote.data and "itemType" not in changes:
                 # The API lists every field of an item's type: one it lacks cannot be written
