@@ -232,3 +232,18 @@ def test_sync_converges_under_random_edits_and_faults(sandbox) -> None:  # type:
     run_state_machine_as_test(
         SyncMachine, settings=settings(max_examples=12, stateful_step_count=12, deadline=None)
     )
+
+
+def test_a_lost_answer_to_an_update_is_recorded_not_retried_forever(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """Found by the machine above: an update commits, its answer is lost, the next sync sees
+    Zotero already as the list wants it; the item's new version must still be recorded, or a
+    later update sends the old one and meets 412 forever."""
+    SyncMachine.sandbox = sandbox
+    machine = SyncMachine()
+    machine.start()
+    machine.sync_with_fault(at=1, kind="drop-before")
+    machine.change_venue(index=0, venue="arXiv")
+    machine.sync_with_fault(at=2, kind="drop-after")
+    machine.change_venue(index=0, venue="TPAMI")
+    machine.sync()
+    machine.group_mirrors_the_list()

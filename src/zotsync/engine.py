@@ -44,11 +44,6 @@ class SyncReport:
     written: dict[str, int] = field(default_factory=dict)
     rounds: int = 0
     requests: int = 0
-    failures: list[str] = field(default_factory=list)
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return not any(w for w in self.plan.writes if _sends(w)) and not self.plan.pulls
 
 
 def _sends(write: Write) -> bool:
@@ -173,7 +168,10 @@ class _Applier:
                 else:
                     message = html.unescape(str(failure.get("message", "")))  # Zotero escapes it
                     self.failures.append(f"{write.summary or write.key}: {code} {message}")
-        self.state.version = new_version
+        if not self.replan:
+            # After a per-object 404/409/412 the version stays where it was before this batch,
+            # so that the re-read covers whatever the batch ran into.
+            self.state.version = new_version
         self.remote.version = new_version
         self.store.journal(self.state, self.dirty_items, self.dirty_collections)
         self.dirty_items.clear()

@@ -264,7 +264,12 @@ class _Planner:
                 changes["name"] = name
             if (remote.data.get("parentCollection") or False) != parent:
                 changes["parentCollection"] = parent
-            if changes or record is None or record.key != remote.key:
+            if (
+                changes
+                or record is None
+                or record.key != remote.key
+                or record.version != remote.version  # moved: record the version we saw
+            ):
                 wanted = {"name": name, "parentCollection": parent}
                 self.plan.phases[1].append(
                     Write(
@@ -436,7 +441,10 @@ class _Planner:
         current = list(remote.data.get("collections", []))
         if sorted(c for c in current if c in ours) != cols:
             changes["collections"] = [c for c in current if c not in ours] + cols
-        if changes or action == "adopt" or (record is not None and differs != record.remote):
+        stale = record is not None and (
+            differs != record.remote or remote.version != record.version
+        )
+        if changes or action == "adopt" or stale:  # stale: record what Zotero now has
             self.plan.phases[2].append(
                 Write(
                     "item",
@@ -462,7 +470,8 @@ class _Planner:
             if record is not None and remote is not None and not remote.trashed:
                 theirs = remote.data.get("url", "")
                 if url == theirs:
-                    if url != record.url or remote.data.get("title") != label:
+                    moved = remote.version != record.version
+                    if url != record.url or remote.data.get("title") != label or moved:
                         self.plan.phases[3].append(
                             Write(
                                 "item",
