@@ -254,7 +254,7 @@ def test_papers_already_in_the_group_are_adopted_not_duplicated(group_project, s
     assert [path_of(lib, c)[-1] for c in mfas["collections"]] == ["Multimodal Fusion"]
     report = sync()
     assert report[0]["written"] == {} and report[1]["written"] == {}  # stable: nothing flips
-    assert report[0]["pending_pulls"] == []  # the copy's own title is no edit on either side
+    assert report[0]["pulled"] == []  # the copy's own title is no edit on either side
     assert library(sandbox)["items"][keys[0]]["title"] == "MFAS (a teammate's copy)"
 
 
@@ -378,7 +378,7 @@ def test_conflicts_are_left_alone_and_zotero_only_changes_are_not_overwritten(
     assert result.exit_code == 3, result.output
     assert "conflict" in result.output and "TMC (teammate)" in result.output
     assert "Trusted Multi-View Classification (list)" in result.output
-    assert "not pulled yet" in result.output
+    assert "pulled    dynamic-fusion-multimodal-data-2019: date" in result.output
     lib = library(sandbox)
     assert lib["items"][key]["title"] == "TMC (teammate)"  # nothing overwritten
     assert lib["items"][other_key]["date"] == "2019-11-10"

@@ -574,13 +574,23 @@ def _plan_lines(plan: Any) -> list[str]:
 @click.option(
     "--prune", is_flag=True, help="Move items of entries removed from the list to the Zotero trash."
 )
+@click.option(
+    "--prefer",
+    type=click.Choice(["list", "zotero"]),
+    help="Resolve conflicts (a field changed differently on both sides) this way.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 @_handle_errors
 def sync(
-    ctx: click.Context, list_name: str | None, dry_run: bool, prune: bool, as_json: bool
+    ctx: click.Context,
+    list_name: str | None,
+    dry_run: bool,
+    prune: bool,
+    prefer: str | None,
+    as_json: bool,
 ) -> None:
-    """Import each list into its Zotero library (the sandbox, or a group).
+    """Sync each list with its Zotero library (the sandbox, or a group), both ways.
 
     \b
     zotsync sync --dry-run        # what would be written, grouped and counted
@@ -610,6 +620,7 @@ def sync(
             state, fresh = store.load()
             desired = desired_library(reading_list, mapping, item.collection, item.name)
             job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
+            job.apply_local = _local_writer(item, reading_list, mapping)
             by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
         for (endpoint, group), members in by_library.items():
             target = members[0][1]
@@ -623,7 +634,12 @@ def sync(
                     length=total, label="syncing", file=sys.stderr, hidden=not show
                 ) as bar:
                     results = run_library(
-                        jobs, library, prune=prune, dry_run=dry_run, progress=bar.update
+                        jobs,
+                        library,
+                        prune=prune,
+                        dry_run=dry_run,
+                        prefer=prefer,
+                        progress=bar.update,
                     )
             finally:
                 library.close()
@@ -638,7 +654,16 @@ def sync(
                     "written": dict(report.written),
                     "adopted": [{"entry": e, "key": k} for e, k in plan.adopted],
                     "conflicts": [c.__dict__ for c in plan.conflicts],
-                    "pending_pulls": [{"entry": e, "field": f} for e, f in plan.pulls],
+                    "pulled": [{"entry": e, "field": f} for e, f in plan.pulls],
+                    "changes": [
+                        {
+                            "action": c.action,
+                            "entry": c.entry_id,
+                            "section": list(c.section) if c.section else None,
+                            "added_by": c.added_by or None,
+                        }
+                        for c in plan.local
+                    ],
                     "gone_in_zotero": plan.gone_remotely,
                     "requests": requests,
                 }
@@ -653,6 +678,22 @@ def sync(
         _echo_json(reports if len(reports) > 1 else reports[0])
     if any(report["conflicts"] for report in reports):
         sys.exit(3)  # conflicts were left alone: CI must notice
+
+
+def _local_writer(item: Any, reading_list: Any, mapping: Any) -> Callable[[Any], Any]:
+    """What applies a plan's changes to a list's YAML (atomically, file by file)."""
+    from zotsync.plan import desired_library
+    from zotsync.pull import apply_changes
+    from zotsync.yaml_store import save_list
+
+    current = [reading_list]
+
+    def apply(plan: Any) -> Any:
+        current[0] = apply_changes(current[0], plan.local)
+        save_list(item.entries, current[0])
+        return desired_library(current[0], mapping, item.collection, item.name)
+
+    return apply
 
 
 def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:
@@ -670,8 +711,31 @@ def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:
             f"  conflict  {conflict.entry_id}.{conflict.field}: list {conflict.list_value!r}, "
             f"Zotero {conflict.zotero_value!r}, base {conflict.base_value!r} (left alone)"
         )
-    if plan.pulls:
-        click.echo(f"  {len(plan.pulls)} field(s) changed in Zotero are not pulled yet")
+    for change in plan.local:
+        if change.action == "add":
+            by = f" by {change.added_by}" if change.added_by else ""
+            click.echo(
+                f"  added     {change.entry_id} to {' / '.join(change.section or ())}"
+                f" (filed in Zotero{by})"
+            )
+        elif change.action == "move":
+            click.echo(
+                f"  moved     {change.entry_id} to {' / '.join(change.section or ())} (in Zotero)"
+            )
+        elif change.action == "remove":
+            click.echo(f"  removed   {change.entry_id} (deleted in Zotero; --prune)")
+        elif change.action == "section":
+            click.echo(
+                f"  section   {' / '.join(change.section or ())} (a collection made in Zotero)"
+            )
+    pulled: dict[str, list[str]] = {}
+    for entry_id, field_name in plan.pulls:
+        pulled.setdefault(entry_id, []).append(field_name)
+    for entry_id, names in pulled.items():
+        verb = "would pull" if dry_run else "pulled"
+        click.echo(f"  {verb:9} {entry_id}: {', '.join(names)} (edited in Zotero)")
+    for entry_id in plan.left:
+        click.echo(f"  left      {entry_id}: taken out of the list's collections in Zotero (kept)")
     for entry_id in plan.gone_remotely:
         click.echo(
             f"  gone      {entry_id}: its item was deleted or trashed in Zotero (entry kept)"

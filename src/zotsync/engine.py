@@ -195,11 +195,13 @@ class _Applier:
                 state.items.pop(entry_id, None)
                 return
             old = state.items.get(entry_id)
-            collections = list(
-                (data or {}).get(
-                    "collections", write.data.get("collections", old.collections if old else [])
-                )
-            )
+            seen = self.remote.items.get(write.key)
+            if data is not None:
+                collections = list(data.get("collections", []))
+            elif "collections" in write.data:
+                collections = list(write.data["collections"])
+            else:  # nothing sent: the item is in Zotero as the snapshot shows it
+                collections = list(seen.data.get("collections", [])) if seen else []
             state.items[entry_id] = ItemRecord(
                 key=write.key,
                 version=version,
@@ -231,6 +233,9 @@ class ListJob:
     fresh: bool
     store: StateStore
     seed: tuple[str, ...]
+    # Applies the plan's changes to the list (entries pulled, moved, added, removed) and
+    # returns what the list then asks for; runs before the state records anything of them.
+    apply_local: Callable[[Plan], Desired] | None = None
 
 
 def run_library(
@@ -239,6 +244,7 @@ def run_library(
     *,
     prune: bool = False,
     dry_run: bool = False,
+    prefer: str | None = None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> dict[str, SyncReport]:
     """Sync every list of one library in one pass: read the library once (all of it on a
@@ -255,11 +261,25 @@ def run_library(
         replan = False
         for job in jobs:
             plan = plan_sync(
-                job.desired, remote, job.state, job.mapping, seed=job.seed, prune=prune
+                job.desired,
+                remote,
+                job.state,
+                job.mapping,
+                seed=job.seed,
+                prune=prune,
+                pull=job.apply_local is not None,
+                prefer=prefer,
             )
             reports[job.name] = SyncReport(plan, written[job.name], round_number)
             if dry_run:
                 continue
+            if plan.local and job.apply_local is not None:
+                # The list first, then the state: interrupted in between, the next sync finds
+                # both sides equal, never an old list value to push over a teammate's edit.
+                job.desired = job.apply_local(plan)
+                for change in plan.local:
+                    key = f"{change.action} in the list"
+                    written[job.name][key] = written[job.name].get(key, 0) + 1
             applier = _Applier(library, job.state, job.store, progress, remote)
             try:
                 applier.run(plan, remote.version)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping as Mapping_
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from zotsync.model import Entry, EntryContent, arxiv_id, doi
@@ -205,3 +205,45 @@ def content_of_item(
 
 def attachment_fields(label: str, url: str) -> dict[str, Any]:
     return {"itemType": "attachment", "linkMode": "linked_url", "title": label, "url": url}
+
+
+# Item fields a teammate's edit in Zotero can change an entry through (the rest are derived).
+PULLABLE = {"title", "url", "date", "creators", "tags", "itemType"}
+
+
+def safe_url(url: str) -> bool:
+    """Only http(s) URLs (or none) come into the list from Zotero: no javascript:, data:…"""
+    return url == "" or url.lower().startswith(("http://", "https://"))
+
+
+def pull_into(entry: Entry, data: dict[str, Any], names: set[str], mapping: Mapping) -> Entry:
+    """``entry`` with the item fields ``names`` taken from the item ``data``."""
+    theirs = content_of_item(data, mapping, entry.links)
+    changes: dict[str, Any] = {}
+    venue_field = mapping.venue_fields.get(str(data.get("itemType")))
+    if "title" in names:
+        changes["title"] = theirs.title
+    if "url" in names and safe_url(theirs.url):
+        changes["url"] = theirs.url
+    if "date" in names:
+        changes["year"] = theirs.year
+    if "creators" in names:
+        changes["authors"] = theirs.authors
+    if "tags" in names:
+        changes["tags"] = tuple(t["tag"] for t in data.get("tags", []))
+    if "itemType" in names or (venue_field is not None and venue_field in names):
+        changes["venue"] = theirs.venue
+    return replace(entry, **changes) if changes else entry
+
+
+def entry_of_item(
+    entry_id: str, data: dict[str, Any], mapping: Mapping, links: tuple[tuple[str, str], ...]
+) -> Entry:
+    """A new entry for an item a teammate added in Zotero."""
+    content = content_of_item(
+        data, mapping, tuple((label, url) for label, url in links if safe_url(url))
+    )
+    entry = Entry.from_content(entry_id, content)
+    url = entry.url if safe_url(entry.url) else ""
+    # The note is Markdown the list renders as it is: never take it from Zotero.
+    return replace(entry, url=url, note="", tags=tuple(t["tag"] for t in data.get("tags", [])))

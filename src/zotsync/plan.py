@@ -17,19 +17,22 @@ items stay) or, with ``prune``, go to the trash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from zotsync.frame import ReadingList
 from zotsync.mapping import (
     MARKER,
+    PULLABLE,
     Mapping,
     attachment_fields,
     content_of_item,
+    entry_of_item,
     item_fields,
+    pull_into,
     read_extra,
 )
-from zotsync.model import Entry, SectionPath, identity_keys
+from zotsync.model import Entry, IdAllocator, SectionPath, identity_keys
 from zotsync.state import ItemRecord, SyncState, derived_key
 
 ROOT: SectionPath = ()
@@ -45,12 +48,14 @@ class DesiredItem:
     sections: tuple[SectionPath, ...]
     links: tuple[tuple[str, str], ...]
     also: tuple[str, ...] = ()  # other entry ids with exactly this content (one item)
+    entry: Entry | None = None
 
 
 @dataclass(frozen=True)
 class Desired:
     collections: dict[SectionPath, str]  # path -> name (ROOT: the list's root collection)
     items: dict[str, DesiredItem]
+    list_name: str = ""
 
 
 def desired_library(
@@ -74,15 +79,13 @@ def desired_library(
                 if section.path in first.sections
                 else (*first.sections, section.path)
             )
-            items[owner] = DesiredItem(
-                owner, first.fields, sections, first.links, (*first.also, entry.id)
-            )
+            items[owner] = replace(first, sections=sections, also=(*first.also, entry.id))
             continue
         by_content[content] = entry.id
         items[entry.id] = DesiredItem(
             entry.id, item_fields(entry, mapping, list_name), (section.path,), entry.links
         )
-    return Desired(collections, items)
+    return Desired(collections, items, list_name)
 
 
 @dataclass
@@ -90,6 +93,7 @@ class RemoteObject:
     key: str
     version: int
     data: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def trashed(self) -> bool:
@@ -148,12 +152,25 @@ class Conflict:
 
 
 @dataclass
+class LocalChange:
+    """A change the sync makes to the list: an entry pulled, moved, added or removed."""
+
+    action: str  # "update", "move", "add", "remove", "section"
+    entry_id: str
+    entry: Entry | None = None
+    section: SectionPath | None = None
+    added_by: str = ""
+
+
+@dataclass
 class Plan:
     phases: list[list[Write]] = field(default_factory=lambda: [[], [], [], [], []])
     adopted: list[tuple[str, str]] = field(default_factory=list)  # (entry id, item key)
     conflicts: list[Conflict] = field(default_factory=list)
     pulls: list[tuple[str, str]] = field(default_factory=list)  # (entry id, field) to pull
     gone_remotely: list[str] = field(default_factory=list)  # entries whose item was deleted
+    left: list[str] = field(default_factory=list)  # taken out of the list's collections in Zotero
+    local: list[LocalChange] = field(default_factory=list)
     collection_keys: dict[SectionPath, str] = field(default_factory=dict)
 
     @property
@@ -182,6 +199,11 @@ def _normal(name: str, value: Any) -> Any:
     return value
 
 
+def _pullable(mapping: Mapping, remote: RemoteObject) -> set[str]:
+    venue_field = mapping.venue_fields.get(str(remote.data.get("itemType")))
+    return PULLABLE | ({venue_field} if venue_field else set())
+
+
 def _ours_of_extra(extra: str) -> str:
     return "\n".join(
         line for line in extra.splitlines() if line.split(":", 1)[0].strip().startswith("zotsync-")
@@ -206,7 +228,11 @@ class _Planner:
         mapping: Mapping,
         seed: tuple[str, ...],
         prune: bool,
+        pull: bool = True,
+        prefer: str | None = None,
     ) -> None:
+        self.pull = pull
+        self.prefer = prefer
         self.desired = desired
         self.remote = remote
         self.base = base
@@ -284,6 +310,40 @@ class _Planner:
                     )
                 )
 
+        if self.pull:
+            self._new_sections()
+
+    def _new_sections(self) -> None:
+        """Collections a teammate made under the list's collections become sections."""
+        keys = self.plan.collection_keys
+        paths = {key: path for path, key in keys.items()}
+        found = True
+        while found:
+            found = False
+            for c in sorted(self.remote.collections.values(), key=lambda c: c.key):
+                parent = c.data.get("parentCollection")
+                if c.key in paths or c.data.get("deleted") or parent not in paths:
+                    continue
+                path = (*paths[parent], str(c.data.get("name", "")))
+                if path in keys:
+                    continue  # a name the list already uses there
+                keys[path], paths[c.key] = c.key, path
+                wanted = {"name": path[-1], "parentCollection": parent}
+                self.plan.phases[1].append(
+                    Write(
+                        "collection",
+                        c.key,
+                        c.version,
+                        {},
+                        "update",
+                        ("collection", *path),
+                        base=wanted,
+                        summary=" / ".join(path),
+                    )
+                )
+                self.plan.local.append(LocalChange("section", "", section=path))
+                found = True
+
     # -- items
 
     def _index(self) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -317,6 +377,12 @@ class _Planner:
                 remote = self.remote.items.get(record.key)
                 if remote is None or remote.trashed:
                     self.plan.gone_remotely.append(entry_id)
+                    if self.prune and self.pull:  # the teammate's deletion reaches the list
+                        for gone in (entry_id, *want.also):
+                            self.plan.local.append(LocalChange("remove", gone))
+                        self.plan.phases[4].append(
+                            Write("item", record.key, 0, {}, "forget", ("item", entry_id))
+                        )
                     continue
                 self._update(want, remote, record, cols, our_collections, "update")
                 self._links(want, record.key, record.links)
@@ -395,7 +461,15 @@ class _Planner:
         if unchanged:
             assert record is not None
             list_base, zotero_after = dict(record.fields), record.remote_fields()
+        pulled: set[str] = set()
+        if fields and record is not None and zotero_base is not None:
+            want, pulled = self._pull_fields(want, remote, record, zotero_base)
+            fields = want.fields
         for name, value in fields.items():
+            if name in pulled:  # taken from Zotero into the entry: both sides now agree
+                list_base[name] = value
+                zotero_after[name] = remote.data.get(name)
+                continue
             theirs_raw = remote.data.get(name)
             if name not in remote.data and "itemType" not in changes:
                 # The API lists every field of an item's type: one it lacks cannot be written
@@ -415,7 +489,7 @@ class _Planner:
             was_mine = _normal(name, record.fields.get(name))
             was_theirs = _normal(name, zotero_base.get(name))
             list_changed, zotero_changed = mine != was_mine, theirs != was_theirs
-            if list_changed and (not zotero_changed or mine == theirs):
+            if list_changed and (not zotero_changed or mine == theirs or self.prefer == "list"):
                 if mine != theirs:
                     changes[name] = (
                         _merge_extra(str(theirs_raw or ""), str(value))
@@ -438,9 +512,7 @@ class _Planner:
                 list_base[name] = record.fields.get(name, value)
                 zotero_after[name] = theirs_raw if name in remote.data else zotero_base.get(name)
         differs = {n: v for n, v in zotero_after.items() if v != list_base.get(n)}
-        current = list(remote.data.get("collections", []))
-        if sorted(c for c in current if c in ours) != cols:
-            changes["collections"] = [c for c in current if c not in ours] + cols
+        self._collections(want, remote, record, cols, ours, changes)
         stale = record is not None and (
             differs != record.remote or remote.version != record.version
         )
@@ -458,6 +530,118 @@ class _Planner:
                     summary=want.entry_id,
                 )
             )
+
+    def _pull_fields(
+        self,
+        want: DesiredItem,
+        remote: RemoteObject,
+        record: ItemRecord,
+        zotero_base: dict[str, Any],
+    ) -> tuple[DesiredItem, set[str]]:
+        """Fields Zotero changed since the last sync (and the list did not, or
+        ``--prefer zotero`` says so): pulled into the entry, or reported when not pulling."""
+        names = set()
+        for name, value in want.fields.items():
+            if name not in remote.data or name not in _pullable(self.mapping, remote):
+                continue
+            mine, theirs = _normal(name, value), _normal(name, remote.data.get(name))
+            list_changed = mine != _normal(name, record.fields.get(name))
+            zotero_changed = theirs != _normal(name, zotero_base.get(name))
+            prefer_zotero = list_changed and mine != theirs and self.prefer == "zotero"
+            if zotero_changed and (not list_changed or prefer_zotero):
+                names.add(name)
+        if not names or not self.pull or want.entry is None:
+            self.plan.pulls.extend((want.entry_id, name) for name in sorted(names))
+            return want, set()
+        entry = pull_into(want.entry, remote.data, names, self.mapping)
+        self.plan.pulls.extend((want.entry_id, name) for name in sorted(names))
+        self.plan.local.append(LocalChange("update", want.entry_id, entry=entry))
+        fields = item_fields(entry, self.mapping, self.desired.list_name)
+        return replace(want, fields=fields, entry=entry), names
+
+    def _collections(
+        self,
+        want: DesiredItem,
+        remote: RemoteObject,
+        record: ItemRecord | None,
+        cols: list[str],
+        ours: set[str],
+        changes: dict[str, Any],
+    ) -> None:
+        """Which of the list's collections the item is in: three-way, like a field."""
+        current = list(remote.data.get("collections", []))
+        theirs = sorted(c for c in current if c in ours)
+        was = sorted(c for c in record.collections if c in ours) if record is not None else theirs
+        list_moved, zotero_moved = cols != was, theirs != was
+        if record is None or (list_moved and (not zotero_moved or self.prefer == "list")):
+            if theirs != cols:
+                changes["collections"] = [c for c in current if c not in ours] + cols
+        elif zotero_moved and (not list_moved or self.prefer == "zotero" or theirs == cols):
+            if theirs == cols:
+                return
+            paths = {key: path for path, key in self.plan.collection_keys.items()}
+            if not theirs:
+                self.plan.left.append(want.entry_id)  # kept in the list: see --prune
+            elif self.pull:
+                self.plan.local.append(LocalChange("move", want.entry_id, section=paths[theirs[0]]))
+            else:
+                self.plan.pulls.append((want.entry_id, "section"))
+        elif list_moved and zotero_moved:
+            self.plan.conflicts.append(Conflict(want.entry_id, "section", cols, theirs, was))
+
+    def additions(self) -> None:
+        """Items a teammate put into the list's collections become entries of those sections."""
+        if not self.pull:
+            return
+        paths = {key: path for path, key in self.plan.collection_keys.items()}
+        known = {r.key for r in self.base.items.values()} | self.claimed
+        known |= {w.key for w in self.plan.phases[2]}
+        taken = set(self.desired.items) | {
+            a for item in self.desired.items.values() for a in item.also
+        }
+        taken |= set(self.base.items)
+        allocator = IdAllocator(taken)
+        prefix = f"{self.desired.list_name}/"
+        for obj in sorted(self.remote.items.values(), key=lambda o: o.key):
+            data = obj.data
+            if obj.key in known or obj.trashed or data.get("parentItem"):
+                continue
+            if data.get("itemType") in ("note", "attachment", "annotation"):
+                continue
+            sections = sorted(paths[c] for c in data.get("collections", []) if c in paths)
+            if not sections:
+                continue
+            marker = read_extra(str(data.get("extra", ""))).get(MARKER, "")
+            if marker and not marker.startswith(prefix):
+                continue  # another list's entry, filed here too
+            wanted_id = marker[len(prefix) :] if marker else ""
+            entry_id = (
+                wanted_id
+                if wanted_id and wanted_id not in allocator.taken
+                else allocator.allocate(str(data.get("title", "")), None)
+            )
+            allocator.taken.add(entry_id)
+            links = tuple(
+                (str(c.data.get("title", "")), str(c.data.get("url", "")))
+                for c in self.remote.children(obj.key)
+                if c.data.get("linkMode") == "linked_url" and not c.trashed
+            )
+            entry = entry_of_item(entry_id, data, self.mapping, links)
+            want = DesiredItem(
+                entry_id,
+                item_fields(entry, self.mapping, self.desired.list_name),
+                (sections[0],),
+                entry.links,
+                entry=entry,
+            )
+            added_by = str(obj.meta.get("createdByUser", {}).get("username", ""))
+            self.plan.local.append(
+                LocalChange("add", entry_id, entry=entry, section=sections[0], added_by=added_by)
+            )
+            self.claimed.add(obj.key)
+            cols = [self.plan.collection_keys[sections[0]]]
+            self._update(want, obj, None, cols, set(paths), "add")
+            self._links(want, obj.key, {})
 
     def _links(self, want: DesiredItem, parent: str, base_links: dict[str, Any]) -> None:
         children = [
@@ -611,10 +795,14 @@ def plan_sync(
     *,
     seed: tuple[str, ...],
     prune: bool = False,
+    pull: bool = True,
+    prefer: str | None = None,
 ) -> Plan:
-    """Everything a sync would write, and what it found (adoptions, conflicts, pulls)."""
-    planner = _Planner(desired, remote, base, mapping, seed, prune)
+    """Everything a sync would write to Zotero and change in the list, and what it found
+    (adoptions, conflicts, pulls).  ``pull=False`` only reports Zotero-side changes."""
+    planner = _Planner(desired, remote, base, mapping, seed, prune, pull, prefer)
     planner.collections()
     planner.items()
+    planner.additions()
     planner.removed()
     return planner.plan
