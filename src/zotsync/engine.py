@@ -259,6 +259,7 @@ def run_library(
         fresh = False
         reports: dict[str, SyncReport] = {}
         replan = False
+        started = {job.name: job.state.version for job in jobs}
         for job in jobs:
             plan = plan_sync(
                 job.desired,
@@ -298,8 +299,13 @@ def run_library(
             return reports
         if not replan:
             for job in jobs:
-                if job.state.version != remote.version:
-                    job.state.version = remote.version
+                plan = reports[job.name].plan
+                unresolved = plan.conflicts or (plan.pulls and job.apply_local is None)
+                # While a conflict stands, the state stays before the Zotero edit in it, so
+                # the next sync reads that edit again (and does not take the old base for it).
+                version = started[job.name] if unresolved else remote.version
+                if job.state.version != version:
+                    job.state.version = version
                     job.store.save(job.state)
             return reports
     raise SyncFailed(

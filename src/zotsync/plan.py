@@ -83,7 +83,11 @@ def desired_library(
             continue
         by_content[content] = entry.id
         items[entry.id] = DesiredItem(
-            entry.id, item_fields(entry, mapping, list_name), (section.path,), entry.links
+            entry.id,
+            item_fields(entry, mapping, list_name),
+            (section.path,),
+            entry.links,
+            entry=entry,
         )
     return Desired(collections, items, list_name)
 
@@ -377,6 +381,20 @@ class _Planner:
                 remote = self.remote.items.get(record.key)
                 if remote is None or remote.trashed:
                     self.plan.gone_remotely.append(entry_id)
+                    if not record.remote.get("deleted"):  # remember it: later syncs read less
+                        self.plan.phases[2].append(
+                            Write(
+                                "item",
+                                record.key,
+                                remote.version if remote else record.version,
+                                {},
+                                "gone",
+                                ("item", entry_id),
+                                base=dict(record.fields),
+                                remote={**record.remote, "deleted": 1},
+                                summary=entry_id,
+                            )
+                        )
                     if self.prune and self.pull:  # the teammate's deletion reaches the list
                         for gone in (entry_id, *want.also):
                             self.plan.local.append(LocalChange("remove", gone))

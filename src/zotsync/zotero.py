@@ -162,7 +162,9 @@ class ZoteroLibrary:
         for c in collections:
             snap.collections[c["key"]] = RemoteObject(c["key"], c["version"], c["data"])
         for i in items:
-            snap.items[i["key"]] = RemoteObject(i["key"], i["version"], i["data"])
+            snap.items[i["key"]] = RemoteObject(
+                i["key"], i["version"], i["data"], i.get("meta", {})
+            )
         return snap
 
     def changes_since(self, version: int) -> Changes | None:
@@ -198,7 +200,9 @@ class ZoteroLibrary:
             else:
                 read = partial(self.zot.collections, collectionKey=chunk, limit=MAX_BATCH)
                 objects = self._call("reading collections", read)
-            found.extend(RemoteObject(o["key"], o["version"], o["data"]) for o in objects)
+            found.extend(
+                RemoteObject(o["key"], o["version"], o["data"], o.get("meta", {})) for o in objects
+            )
         return found
 
     # ---------------------------------------------------------------- writes

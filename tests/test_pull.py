@@ -1,0 +1,288 @@
+"""Teammates' work in Zotero comes back into the list (against the sandbox over HTTP)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import yaml
+
+from conftest import GROUP, KEY, SEED_000, run
+from test_sync import library, path_of, sync
+
+SEQ = "multimodal-sequence-learning"
+SECTIONS = Path("entries") / SEQ / "sections"
+
+
+def collection_key(lib: dict[str, Any], *path: str) -> str:
+    return next(k for k in lib["collections"] if path_of(lib, k) == path)
+
+
+def item_key(lib: dict[str, Any], title: str) -> str:
+    return next(k for k, d in lib["items"].items() if d.get("title") == title)
+
+
+def current(sandbox, key: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    with httpx2.Client(
+        base_url=sandbox.url, headers={"Zotero-API-Key": KEY}, trust_env=False
+    ) as http:
+        found: dict[str, Any] = http.get(f"/groups/{GROUP}/items/{key}").json()
+    return found
+
+
+def entries_of(section: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((SECTIONS / f"{section}.yaml").read_text())["entries"]
+
+
+def render_diff() -> list[str]:
+    out = Path("out.md")
+    assert run("render", "--list", SEQ, "-o", out).exit_code == 0
+    diff = difflib.unified_diff(
+        SEED_000.read_text().splitlines(), out.read_text().splitlines(), lineterm="", n=0
+    )
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+ROOT = "Awesome Multimodal Sequence Learning"
+
+
+def test_a_paper_filed_in_zotero_becomes_an_entry_in_the_lists_style(
+    group_project, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    lib = library(sandbox)
+    fusion = collection_key(lib, ROOT, "Research Areas", "Multimodal Fusion")
+    made = sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "conferencePaper",
+                "title": "Attention Bottlenecks for Multimodal Fusion",
+                "conferenceName": "NeurIPS",
+                "date": "2021-12-06",
+                "url": "https://arxiv.org/abs/2107.00135",
+                "creators": [
+                    {"creatorType": "author", "firstName": "Arsha", "lastName": "Nagrani"}
+                ],
+                "tags": [{"tag": "fusion"}],
+                "collections": [fusion],
+            }
+        ],
+    )
+    key = made["successful"]["0"]["key"]
+    sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "attachment",
+                "linkMode": "linked_url",
+                "parentItem": key,
+                "title": "code",
+                "url": "https://github.com/google-research/scenic",
+            }
+        ],
+    )
+    result = run("sync")
+    assert result.exit_code == 0, result.output
+    assert "added     attention-bottlenecks-multimodal-fusion" in result.output
+    assert "by teammate" in result.output
+    added = entries_of("research-areas--multimodal-fusion")[-1]
+    assert added["title"] == "Attention Bottlenecks for Multimodal Fusion"
+    assert (added["venue"], added["year"], added["url"]) == (
+        "NeurIPS",
+        2021,
+        "https://arxiv.org/abs/2107.00135",
+    )
+    assert added["authors"] == ["Arsha Nagrani"] and added["tags"] == ["fusion"]
+    assert added["links"] == {"code": "https://github.com/google-research/scenic"}
+    new_line = (
+        "+[Attention Bottlenecks for Multimodal Fusion](https://arxiv.org/abs/2107.00135), "
+        "NeurIPS 2021 [[code]](https://github.com/google-research/scenic), by Arsha Nagrani"
+    )  # the section's style has no authors; they are written rather than lost on re-ingest
+    assert sorted(render_diff()) == ["+", new_line]
+    assert "zotsync-id: multimodal-sequence-learning/" in current(sandbox, key)["data"]["extra"]
+    again = sync()
+    assert again[0]["written"] == {} and again[0]["changes"] == []
+
+
+def test_an_edit_in_zotero_changes_only_that_entry(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    key = item_key(library(sandbox), "Trusted Multi-View Classification")
+    item = current(sandbox, key)
+    sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "key": key,
+                "version": item["version"],
+                "title": "Trusted Multi-View Classification (TMC)",
+            }
+        ],
+    )
+    result = run("sync")
+    assert "pulled    trusted-multi-view-classification-2021: title" in result.output
+    old = "[Trusted Multi-View Classification](https://openreview.net/forum?id=OOsR8BzCnl5)"
+    new = "[Trusted Multi-View Classification (TMC)](https://openreview.net/forum?id=OOsR8BzCnl5)"
+    rest = ", ICLR 2021 [[code]](https://github.com/hanmenghan/TMC)"
+    assert render_diff() == ["-" + old + rest, "+" + new + rest]
+    assert sync()[0]["written"] == {}
+
+
+def test_a_move_a_new_sub_collection_and_a_deletion_in_zotero(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    lib = library(sandbox)
+    datasets = collection_key(lib, ROOT, "Datasets")
+    key = item_key(lib, "Dynamic Fusion for Multimodal Data")
+    item = current(sandbox, key)
+    sandbox.teammate_write(
+        GROUP, "item", [{"key": key, "version": item["version"], "collections": [datasets]}]
+    )
+    made = sandbox.teammate_write(
+        GROUP, "collection", [{"name": "Audio", "parentCollection": datasets}]
+    )
+    audio = made["successful"]["0"]["key"]
+    sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "preprint",
+                "title": "AudioSet revisited",
+                "repository": "arXiv",
+                "date": "2022",
+                "url": "https://arxiv.org/abs/2201.00001",
+                "collections": [audio],
+            }
+        ],
+    )
+    gone = item_key(lib, "MFAS: Multimodal Fusion Architecture Search")
+    gone_item = current(sandbox, gone)
+    sandbox.teammate_write(
+        GROUP, "item", [{"key": gone, "version": gone_item["version"], "deleted": 1}]
+    )
+    result = run("sync")
+    assert result.exit_code == 0, result.output
+    assert "moved     dynamic-fusion-multimodal-data-2019 to Datasets" in result.output
+    assert "section   Datasets / Audio" in result.output
+    assert "gone      mfas-multimodal-fusion-architecture-search-2019" in result.output
+    assert any(e["id"] == "dynamic-fusion-multimodal-data-2019" for e in entries_of("datasets"))
+    audio_file = SECTIONS / "datasets--audio.yaml"
+    assert yaml.safe_load(audio_file.read_text())["section"] == ["Datasets", "Audio"]
+    fusion_ids = [e["id"] for e in entries_of("research-areas--multimodal-fusion")]
+    assert "mfas-multimodal-fusion-architecture-search-2019" in fusion_ids  # kept without --prune
+    pruned = run("sync", "--prune")
+    assert "removed   mfas-multimodal-fusion-architecture-search-2019" in pruned.output
+    fusion_ids = [e["id"] for e in entries_of("research-areas--multimodal-fusion")]
+    assert "mfas-multimodal-fusion-architecture-search-2019" not in fusion_ids
+    out = Path("out.md")
+    assert run("render", "--list", SEQ, "-o", out).exit_code == 0
+    text = out.read_text()
+    assert "\n### Audio\n" in text or "\n## Audio\n" in text or "Audio\n" in text
+    assert "[AudioSet revisited](https://arxiv.org/abs/2201.00001), arXiv 2022" in text
+
+
+def test_conflicts_resolved_by_prefer(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    key = item_key(library(sandbox), "Trusted Multi-View Classification")
+    item = current(sandbox, key)
+    sandbox.teammate_write(
+        GROUP, "item", [{"key": key, "version": item["version"], "title": "Zotero's"}]
+    )
+    fusion = SECTIONS / "research-areas--multimodal-fusion.yaml"
+    fusion.write_text(
+        fusion.read_text().replace(
+            "title: Trusted Multi-View Classification", "title: The list's", 1
+        )
+    )
+    conflicted = run("sync")
+    assert conflicted.exit_code == 3
+    assert current(sandbox, key)["data"]["title"] == "Zotero's"
+    assert "title: The list's" in fusion.read_text()
+    resolved = run("sync", "--prefer", "zotero")
+    assert resolved.exit_code == 0, resolved.output
+    assert "title: Zotero's" in fusion.read_text()
+    assert current(sandbox, key)["data"]["title"] == "Zotero's"
+    fusion.write_text(fusion.read_text().replace("title: Zotero's", "title: The list's again", 1))
+    item = current(sandbox, key)
+    sandbox.teammate_write(
+        GROUP, "item", [{"key": key, "version": item["version"], "title": "Zotero again"}]
+    )
+    assert run("sync", "--prefer", "list").exit_code == 0
+    assert current(sandbox, key)["data"]["title"] == "The list's again"
+
+
+def test_text_from_zotero_cannot_inject_markdown(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    lib = library(sandbox)
+    fusion = collection_key(lib, ROOT, "Research Areas", "Multimodal Fusion")
+    sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "conferencePaper",
+                "title": "Click [me](javascript:alert(1)) <script>x</script> | *b*",
+                "url": "javascript:alert(1)",
+                "conferenceName": "ICLR",
+                "date": "2022",
+                "creators": [
+                    {"creatorType": "author", "firstName": "A](javascript:x)", "lastName": "B"}
+                ],
+                "extra": "zotsync-note: [evil](javascript:alert(2))",
+                "collections": [fusion],
+            }
+        ],
+    )
+    assert run("sync").exit_code == 0
+    added = entries_of("research-areas--multimodal-fusion")[-1]
+    assert added["id"].startswith("click-me-javascript-alert") and "/" not in added["id"]
+    assert "url" not in added and "note" not in added
+    out = Path("out.md")
+    assert run("render", "--list", SEQ, "-o", out).exit_code == 0
+    line = next(line for line in out.read_text().splitlines() if "Click" in line)
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(line)
+    assert html.count("href=") == 1 and 'href=""' in html  # the only link: the title's, empty
+    assert "<script>" not in html and "<em>" not in html
+    assert "Click [me](javascript:alert(1)) &lt;script&gt;x&lt;/script&gt; | *b*" in html
+
+
+def test_pulled_then_rendered_then_ingested_then_pushed_changes_nothing(
+    group_project, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    lib = library(sandbox)
+    fusion = collection_key(lib, ROOT, "Research Areas", "Multimodal Fusion")
+    sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "preprint",
+                "title": "New: a paper",
+                "repository": "arXiv",
+                "date": "2023",
+                "url": "https://arxiv.org/abs/2301.00002",
+                "collections": [fusion],
+            }
+        ],
+    )
+    sync()
+    readme = Path("entries") / SEQ / "README.md"
+    assert run("render", "--list", SEQ).exit_code == 0
+    before = {p.name: p.read_bytes() for p in SECTIONS.iterdir()}
+    ingested = run("ingest", "--list", SEQ, "--json")
+    assert ingested.exit_code == 0, ingested.output
+    report = json.loads(ingested.output)
+    assert report["added"] == [] and report["changed"] == [] and report["removed"] == []
+    assert {p.name: p.read_bytes() for p in SECTIONS.iterdir()} == before
+    pushed = sync()
+    assert pushed[0]["written"] == {} and pushed[0]["changes"] == []
+    assert readme.read_text().count("New: a paper") == 1
