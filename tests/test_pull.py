@@ -286,3 +286,39 @@ def test_pulled_then_rendered_then_ingested_then_pushed_changes_nothing(
     pushed = sync()
     assert pushed[0]["written"] == {} and pushed[0]["changes"] == []
     assert readme.read_text().count("New: a paper") == 1
+
+
+def test_a_side_that_suddenly_looks_empty_stops_the_sync(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    keys = [
+        k
+        for k, d in library(sandbox)["items"].items()
+        if d["itemType"] == "blogPost"
+        or "multimodal-representation-learning/" in d.get("extra", "")
+    ]
+    with httpx2.Client(
+        base_url=sandbox.url, headers={"Zotero-API-Key": KEY}, trust_env=False
+    ) as http:
+        version = http.get(f"/groups/{GROUP}/items", params={"limit": 1}).headers[
+            "Last-Modified-Version"
+        ]
+        http.delete(
+            f"/groups/{GROUP}/items",
+            params={"itemKey": ",".join(keys)},
+            headers={"If-Unmodified-Since-Version": version},
+        )
+    before = {p: p.read_bytes() for p in Path("entries").rglob("*.yaml")}
+    stopped = run("sync", "--prune")
+    assert stopped.exit_code == 2 and "--allow-empty" in stopped.stderr
+    assert {p: p.read_bytes() for p in Path("entries").rglob("*.yaml")} == before
+    confirmed = run("sync", "--prune", "--allow-empty")
+    assert confirmed.exit_code == 0, confirmed.output
+    rep = yaml.safe_load(
+        (
+            Path("entries")
+            / "multimodal-representation-learning"
+            / "sections"
+            / "transformer-based.yaml"
+        ).read_text()
+    )
+    assert rep["entries"] == []

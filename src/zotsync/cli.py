@@ -579,6 +579,11 @@ def _plan_lines(plan: Any) -> list[str]:
     type=click.Choice(["list", "zotero"]),
     help="Resolve conflicts (a field changed differently on both sides) this way.",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Go on when one side has lost every paper it had (otherwise the sync stops).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 @_handle_errors
@@ -588,6 +593,7 @@ def sync(
     dry_run: bool,
     prune: bool,
     prefer: str | None,
+    allow_empty: bool,
     as_json: bool,
 ) -> None:
     """Sync each list with its Zotero library (the sandbox, or a group), both ways.
@@ -639,6 +645,7 @@ def sync(
                         prune=prune,
                         dry_run=dry_run,
                         prefer=prefer,
+                        allow_empty=allow_empty,
                         progress=bar.update,
                     )
             finally:

@@ -30,6 +30,32 @@ class SyncFailed(ZotsyncError):
     exit_code = 4
 
 
+class EmptySide(ZotsyncError):
+    """One side lost every paper it had at the last sync: stop until the user confirms."""
+
+    exit_code = 2
+
+
+EMPTY_SIDE_MINIMUM = 3  # a list of one or two papers may well be emptied on purpose
+
+
+def check_empty_side(job: ListJob, plan: Plan) -> None:
+    known = len(job.state.items)
+    if known < EMPTY_SIDE_MINIMUM:
+        return
+    if len(plan.gone_remotely) >= known:
+        raise EmptySide(
+            f"{job.name}: Zotero no longer has any of the {known} items this list synced "
+            "(deleted or trashed, or another library); nothing was changed.  If that is "
+            "intended, run `zotsync sync --allow-empty`"
+        )
+    if not job.desired.items:
+        raise EmptySide(
+            f"{job.name}: the list has no entries any more, but {known} were synced; nothing "
+            "was changed.  If that is intended, run `zotsync sync --allow-empty`"
+        )
+
+
 class StateStore(Protocol):
     """Where a list's state goes: a journal line per write batch, a compact save at the end."""
 
@@ -245,6 +271,7 @@ def run_library(
     prune: bool = False,
     dry_run: bool = False,
     prefer: str | None = None,
+    allow_empty: bool = False,
     progress: Callable[[int], None] = lambda n: None,
 ) -> dict[str, SyncReport]:
     """Sync every list of one library in one pass: read the library once (all of it on a
@@ -272,6 +299,8 @@ def run_library(
                 prefer=prefer,
             )
             reports[job.name] = SyncReport(plan, written[job.name], round_number)
+            if not allow_empty:
+                check_empty_side(job, plan)
             if dry_run:
                 continue
             if plan.local and job.apply_local is not None:
