@@ -242,7 +242,7 @@ class _Applier:
             item = state.items.get(entry_id)
             if item is None:
                 return
-            if write.action == "unlink":
+            if write.action in ("unlink", "forget-link"):
                 item.links.pop(label, None)
             else:
                 item.links[label] = LinkRecord(write.key, version, str(write.base.get("url", "")))

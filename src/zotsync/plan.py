@@ -29,8 +29,10 @@ from zotsync.mapping import (
     content_of_item,
     entry_of_item,
     item_fields,
+    marker_of,
     pull_into,
     read_extra,
+    safe_url,
 )
 from zotsync.model import Entry, IdAllocator, SectionPath, identity_keys
 from zotsync.state import ItemRecord, SyncState, derived_key
@@ -208,6 +210,16 @@ def _pullable(mapping: Mapping, remote: RemoteObject) -> set[str]:
     return PULLABLE | ({venue_field} if venue_field else set())
 
 
+def _with_marker(fields: dict[str, Any], list_name: str, entry_id: str) -> dict[str, Any]:
+    """An item's fields for another entry of the same text: only its marker differs."""
+    theirs = [
+        line
+        for line in str(fields.get("extra", "")).splitlines()
+        if not line.startswith(f"{MARKER}:")
+    ]
+    return {**fields, "extra": "\n".join([f"{MARKER}: {marker_of(list_name, entry_id)}", *theirs])}
+
+
 def _ours_of_extra(extra: str) -> str:
     return "\n".join(
         line for line in extra.splitlines() if line.split(":", 1)[0].strip().startswith("zotsync-")
@@ -371,7 +383,32 @@ class _Planner:
                 by_identity.setdefault(key, []).append(obj.key)
         return by_marker, by_identity
 
+    def _split_aliases(self) -> None:
+        """Entries with identical text share one item, unless one already has its own
+        (two items a teammate filed with the same data stay two)."""
+        split: dict[str, DesiredItem] = {}
+        for entry_id, item in self.desired.items.items():
+            own = self.base.items.get(entry_id)
+            keep = []
+            for alias in item.also:
+                other = self.base.items.get(alias)
+                if other is not None and (own is None or other.key != own.key):
+                    split[alias] = replace(
+                        item,
+                        entry_id=alias,
+                        also=(),
+                        entry=replace(item.entry, id=alias) if item.entry else None,
+                        fields=_with_marker(item.fields, self.desired.list_name, alias),
+                    )
+                else:
+                    keep.append(alias)
+            split[entry_id] = (
+                replace(item, also=tuple(keep)) if len(keep) != len(item.also) else item
+            )
+        self.desired = replace(self.desired, items=split)
+
     def items(self) -> None:
+        self._split_aliases()
         our_collections = set(self.plan.collection_keys.values())
         by_marker, by_identity = self._index()
         for entry_id, want in self.desired.items.items():
@@ -402,14 +439,30 @@ class _Planner:
                             Write("item", record.key, 0, {}, "forget", ("item", entry_id))
                         )
                     continue
-                self._update(want, remote, record, cols, our_collections, "update")
+                want = self._update(want, remote, record, cols, our_collections, "update")
                 self._links(want, record.key, record.links)
                 continue
             key = self._adoptable(entry_id, want, by_marker, by_identity)
+            derived = derived_key(*self.seed, "item", entry_id)
+            if key is None and derived in self.remote.items:  # trashed: restore, not re-create
+                key = derived
+                self.claimed.add(key)
             if key is not None:
                 remote = self.remote.items[key]
                 self.plan.adopted.append((entry_id, key))
-                self._update(want, remote, None, cols, our_collections, "adopt")
+                marker = read_extra(str(remote.data.get("extra", ""))).get(MARKER, "")
+                own = key == derived_key(*self.seed, "item", entry_id) or marker == read_extra(
+                    str(want.fields.get("extra", ""))
+                ).get(MARKER)
+                # This entry's own item, synced from another copy of the list: with no base,
+                # a value that differs is unknown on both sides, so it is a conflict (or
+                # --prefer's), never silently kept.  Someone else's copy keeps its values.
+                record = (
+                    ItemRecord(key, remote.version, {}, list(remote.data.get("collections", [])))
+                    if own
+                    else None
+                )
+                want = self._update(want, remote, record, cols, our_collections, "adopt")
                 self._links(want, key, {})
                 continue
             key = derived_key(*self.seed, "item", entry_id)
@@ -461,7 +514,7 @@ class _Planner:
         cols: list[str],
         ours: set[str],
         action: str,
-    ) -> None:
+    ) -> DesiredItem:
         """Three-way per field, each side against its own base (vdirsyncer's status per
         side): a difference that was already there at the last sync (an adopted item's own
         title, say) is a standing difference, neither a list edit nor a Zotero edit."""
@@ -531,6 +584,8 @@ class _Planner:
                 zotero_after[name] = theirs_raw if name in remote.data else zotero_base.get(name)
         differs = {n: v for n, v in zotero_after.items() if v != list_base.get(n)}
         self._collections(want, remote, record, cols, ours, changes)
+        if remote.trashed and action == "adopt":
+            changes["deleted"] = 0  # our own item, back in the list: out of the trash
         stale = record is not None and (
             differs != record.remote or remote.version != record.version
         )
@@ -548,6 +603,7 @@ class _Planner:
                     summary=want.entry_id,
                 )
             )
+        return want
 
     def _pull_fields(
         self,
@@ -658,49 +714,69 @@ class _Planner:
             )
             self.claimed.add(obj.key)
             cols = [self.plan.collection_keys[sections[0]]]
-            self._update(want, obj, None, cols, set(paths), "add")
+            want = self._update(want, obj, None, cols, set(paths), "add")
             self._links(want, obj.key, {})
 
+    def _link_write(
+        self,
+        want: DesiredItem,
+        obj: RemoteObject | None,
+        key: str,
+        version: int,
+        data: dict[str, Any],
+        action: str,
+        label: str,
+        url: str,
+    ) -> None:
+        self.plan.phases[3].append(
+            Write(
+                "item",
+                obj.key if obj else key,
+                version,
+                data,
+                action,
+                ("link", want.entry_id, label),
+                base={"url": url},
+                summary=f"{want.entry_id} [{label}]",
+            )
+        )
+
     def _links(self, want: DesiredItem, parent: str, base_links: dict[str, Any]) -> None:
+        """Extra links <-> linked-URL attachments, three-way like fields: a link the list
+        changed is written, one Zotero changed (added, edited, removed) is pulled."""
         children = [
             c for c in self.remote.children(parent) if c.data.get("linkMode") == "linked_url"
         ]
+        pulled = dict(want.links)  # the entry's links once Zotero's changes are in
         for label, url in want.links:
             record = base_links.get(label)
             remote = self.remote.items.get(record.key) if record else None
-            target = ("link", want.entry_id, label)
-            if record is not None and remote is not None and not remote.trashed:
-                theirs = remote.data.get("url", "")
-                if url == theirs:
-                    moved = remote.version != record.version
-                    if url != record.url or remote.data.get("title") != label or moved:
-                        self.plan.phases[3].append(
-                            Write(
-                                "item",
-                                remote.key,
-                                remote.version,
-                                {"title": label} if remote.data.get("title") != label else {},
-                                "relink",
-                                target,
-                                base={"url": url},
-                                summary=f"{want.entry_id} [{label}]",
-                            )
-                        )
-                elif url != record.url and theirs == record.url:
-                    self.plan.phases[3].append(
-                        Write(
-                            "item",
-                            remote.key,
-                            remote.version,
-                            {"url": url},
-                            "relink",
-                            target,
-                            base={"url": url},
-                            summary=f"{want.entry_id} [{label}]",
-                        )
-                    )
-                elif theirs != record.url and url == record.url:
+            if record is not None and (remote is None or remote.trashed):
+                if url == record.url:  # removed in Zotero, unchanged in the list: pull
+                    del pulled[label]
                     self.plan.pulls.append((want.entry_id, f"links.{label}"))
+                    self._link_write(
+                        want, None, record.key, record.version, {}, "forget-link", label, url
+                    )
+                    continue
+            elif record is not None and remote is not None:
+                theirs = str(remote.data.get("url", ""))
+                title = {"title": label} if remote.data.get("title") != label else {}
+                if url == theirs:
+                    if url != record.url or title or remote.version != record.version:
+                        self._link_write(
+                            want, remote, remote.key, remote.version, title, "relink", label, url
+                        )
+                elif url != record.url and (theirs == record.url or self.prefer == "list"):
+                    self._link_write(
+                        want, remote, remote.key, remote.version, {"url": url}, "relink", label, url
+                    )
+                elif theirs != record.url and (url == record.url or self.prefer == "zotero"):
+                    pulled[label] = theirs
+                    self.plan.pulls.append((want.entry_id, f"links.{label}"))
+                    self._link_write(
+                        want, remote, remote.key, remote.version, {}, "relink", label, theirs
+                    )
                 else:
                     self.plan.conflicts.append(
                         Conflict(want.entry_id, f"links.{label}", url, theirs, record.url)
@@ -718,55 +794,84 @@ class _Planner:
                 None,
             )
             derived = derived_key(*self.seed, "link", want.entry_id, label)
-            if (
-                existing is None
-                and derived in self.remote.items
-                and not self.remote.items[derived].trashed
-            ):
-                existing = self.remote.items[derived]
-            if existing is not None:
-                self.claimed.add(existing.key)
-                self.plan.phases[3].append(
-                    Write(
-                        "item",
-                        existing.key,
-                        existing.version,
+            candidate = self.remote.items.get(derived)
+            if existing is None and candidate is not None:
+                # This link's own attachment: made by another copy of the list, or trashed
+                # when the link was removed.  No base: a different URL is a conflict.
+                self.claimed.add(candidate.key)
+                theirs = str(candidate.data.get("url", ""))
+                restore: dict[str, Any] = {"deleted": 0} if candidate.trashed else {}
+                if theirs != url and self.prefer == "zotero" and not candidate.trashed:
+                    pulled[label] = theirs
+                    self.plan.pulls.append((want.entry_id, f"links.{label}"))
+                    self._link_write(
+                        want,
+                        candidate,
+                        candidate.key,
+                        candidate.version,
                         {},
                         "relink",
-                        target,
-                        base={"url": url},
-                        summary=f"{want.entry_id} [{label}]",
+                        label,
+                        theirs,
                     )
+                elif theirs == url or self.prefer == "list" or candidate.trashed:
+                    data = {**restore, **({"url": url} if theirs != url else {})}
+                    self._link_write(
+                        want,
+                        candidate,
+                        candidate.key,
+                        candidate.version,
+                        data,
+                        "relink",
+                        label,
+                        url,
+                    )
+                else:
+                    self.plan.conflicts.append(
+                        Conflict(want.entry_id, f"links.{label}", url, theirs, None)
+                    )
+                continue
+            if existing is not None:
+                self.claimed.add(existing.key)
+                self._link_write(
+                    want, existing, existing.key, existing.version, {}, "relink", label, url
                 )
                 continue
             data = dict(attachment_fields(label, url), parentItem=parent)
-            self.plan.phases[3].append(
-                Write(
-                    "item",
-                    derived,
-                    0,
-                    data,
-                    "link",
-                    target,
-                    base={"url": url},
-                    summary=f"{want.entry_id} [{label}]",
-                )
-            )
-        wanted = {label for label, _ in want.links}
+            self._link_write(want, None, derived, 0, data, "link", label, url)
         for label, record in base_links.items():
             remote = self.remote.items.get(record.key)
-            if label not in wanted and remote is not None and not remote.trashed:
-                self.plan.phases[3].append(
-                    Write(
-                        "item",
-                        remote.key,
-                        remote.version,
-                        {"deleted": 1},
-                        "unlink",
-                        ("link", want.entry_id, label),
-                        summary=f"{want.entry_id} [{label}]",
-                    )
+            gone_from_list = label not in pulled and label not in dict(want.links)
+            if gone_from_list and remote is not None and not remote.trashed:
+                self._link_write(
+                    want,
+                    remote,
+                    remote.key,
+                    remote.version,
+                    {"deleted": 1},
+                    "unlink",
+                    label,
+                    record.url,
                 )
+        known = {r.key for r in base_links.values()}
+        for child in children:  # links a teammate attached in Zotero
+            label, url = str(child.data.get("title", "")), str(child.data.get("url", ""))
+            if (
+                child.trashed
+                or child.key in known
+                or child.key in self.claimed
+                or not label
+                or label in pulled
+                or not safe_url(url)
+            ):
+                continue
+            self.claimed.add(child.key)
+            pulled[label] = url
+            self.plan.pulls.append((want.entry_id, f"links.{label}"))
+            self._link_write(want, child, child.key, child.version, {}, "relink", label, url)
+        if pulled != dict(want.links) and self.pull and want.entry is not None:
+            entry = replace(want.entry, links=tuple(pulled.items()))
+            self.plan.local.append(LocalChange("update", want.entry_id, entry=entry))
 
     def removed(self) -> None:
         ours = set(self.plan.collection_keys.values()) | {
