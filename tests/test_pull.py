@@ -227,7 +227,7 @@ def test_text_from_zotero_cannot_inject_markdown(group_project, sandbox) -> None
         [
             {
                 "itemType": "conferencePaper",
-                "title": "Click [me](javascript:alert(1)) <script>x</script> | *b*",
+                "title": "Click [me](javascript:alert(1)) <script>x</script> | *b*\n# Not a heading",
                 "url": "javascript:alert(1)",
                 "conferenceName": "ICLR",
                 "date": "2022",
@@ -250,6 +250,7 @@ def test_text_from_zotero_cannot_inject_markdown(group_project, sandbox) -> None
 
     html = MarkdownIt("commonmark").render(line)
     assert html.count("href=") == 1 and 'href=""' in html  # the only link: the title's, empty
+    assert "<h1>" not in html and len(out.read_text().splitlines()) > 300  # no new structure
     assert "<script>" not in html and "<em>" not in html
     assert "Click [me](javascript:alert(1)) &lt;script&gt;x&lt;/script&gt; | *b*" in html
 
