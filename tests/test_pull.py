@@ -227,7 +227,9 @@ def test_text_from_zotero_cannot_inject_markdown(group_project, sandbox) -> None
         [
             {
                 "itemType": "conferencePaper",
-                "title": "Click [me](javascript:alert(1)) <script>x</script> | *b*\n# Not a heading",
+                "title": (
+                    "Click [me](javascript:alert(1)) <script>x</script> | *b*\n# Not a heading"
+                ),
                 "url": "javascript:alert(1)",
                 "conferenceName": "ICLR",
                 "date": "2022",
