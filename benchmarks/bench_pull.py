@@ -10,37 +10,20 @@ directly in Zotero; the next `zotsync sync` pulls them.  Budget (DESIGN.md §9):
 from __future__ import annotations
 
 import math
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_lists import generate  # noqa: E402
-from bench_sync import project  # noqa: E402
+from bench_sync import project, zotsync  # noqa: E402
 
-from zotsync.sandbox.server import DEFAULT_KEY, Sandbox  # noqa: E402
+from zotsync.sandbox.server import Sandbox  # noqa: E402
 
 SIZE = 2000
-
-
-def zotsync(*args: str, cwd: Path) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "zotsync", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ZOTERO_API_KEY": DEFAULT_KEY},
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"zotsync {' '.join(args)}: {done.stdout}{done.stderr}")
-    return time.perf_counter() - start
 
 
 def main(counts: list[int]) -> None:
@@ -76,7 +59,7 @@ def main(counts: list[int]) -> None:
                         )
                     sandbox.teammate_write(1, "item", batch)
                 before = len(sandbox.requests)
-                wall = zotsync("sync", cwd=work)
+                wall, _ = zotsync("sync", cwd=work)
                 log = sandbox.requests[before:]
                 reads = sum(r.method == "GET" for r in log)
                 writes = sum(r.method != "GET" for r in log)
