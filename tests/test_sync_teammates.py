@@ -240,3 +240,18 @@ def test_two_teammates_and_zotero_converge(sandbox) -> None:  # type: ignore[no-
     run_state_machine_as_test(
         Teammates, settings=settings(max_examples=10, stateful_step_count=12, deadline=None)
     )
+
+
+def test_a_link_dropped_on_both_sides_is_forgotten(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """Found by the machine above: the list dropped a link a teammate trashed meanwhile; the
+    stale record of it must go, or a later sync trashes it again with an old version (412)."""
+    Teammates.sandbox = sandbox
+    machine = Teammates()
+    machine.start()
+    machine.add_link(index=0, label="code", who=0)
+    machine.add_link(index=0, label="blog", who=1)
+    machine.sync_interrupted(at=1, kind="drop-after", who=1)
+    machine.add_link(index=0, label="code", who=1)
+    machine.add_link(index=0, label="code", who=0)
+    machine.sync_interrupted(at=1, kind="drop-after", who=0)
+    machine.teardown()

@@ -842,7 +842,11 @@ class _Planner:
         for label, record in base_links.items():
             remote = self.remote.items.get(record.key)
             gone_from_list = label not in pulled and label not in dict(want.links)
-            if gone_from_list and remote is not None and not remote.trashed:
+            if gone_from_list and (remote is None or remote.trashed):  # gone on both sides
+                self._link_write(
+                    want, None, record.key, record.version, {}, "forget-link", label, record.url
+                )
+            elif gone_from_list and remote is not None:
                 self._link_write(
                     want,
                     remote,
