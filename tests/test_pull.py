@@ -236,7 +236,10 @@ def test_text_from_zotero_cannot_inject_markdown(group_project, sandbox) -> None
                 "creators": [
                     {"creatorType": "author", "firstName": "A](javascript:x)", "lastName": "B"}
                 ],
-                "extra": "zotsync-note: [evil](javascript:alert(2))",
+                "extra": (
+                    "zotsync-note: [evil](javascript:alert(2))\n"
+                    "zotsync-id: multimodal-sequence-learning/../../x"
+                ),
                 "collections": [fusion],
             }
         ],

@@ -34,7 +34,7 @@ from zotsync.mapping import (
     read_extra,
     safe_url,
 )
-from zotsync.model import Entry, IdAllocator, SectionPath, identity_keys
+from zotsync.model import ID_PATTERN, Entry, IdAllocator, SectionPath, identity_keys
 from zotsync.state import ItemRecord, SyncState, derived_key
 
 ROOT: SectionPath = ()
@@ -690,8 +690,8 @@ class _Planner:
                 continue  # another list's entry, filed here too
             wanted_id = marker[len(prefix) :] if marker else ""
             entry_id = (
-                wanted_id
-                if wanted_id and wanted_id not in allocator.taken
+                wanted_id  # a marker typed in Zotero is only trusted as far as an id's shape
+                if ID_PATTERN.match(wanted_id) and wanted_id not in allocator.taken
                 else allocator.allocate(str(data.get("title", "")), None)
             )
             allocator.taken.add(entry_id)
