@@ -758,6 +758,12 @@ _DONE_WORDS = {
     "unlink": "links removed",
     "release": "released",
     "trash": "trashed",
+    "add": "marked as the list's",
+    "update in the list": "entries updated from Zotero",
+    "add in the list": "entries added from Zotero",
+    "move in the list": "entries moved as in Zotero",
+    "remove in the list": "entries removed (--prune)",
+    "section in the list": "sections added from Zotero",
 }
 
 

@@ -692,7 +692,9 @@ class _Planner:
             entry_id = (
                 wanted_id  # a marker typed in Zotero is only trusted as far as an id's shape
                 if ID_PATTERN.match(wanted_id) and wanted_id not in allocator.taken
-                else allocator.allocate(str(data.get("title", "")), None)
+                else allocator.allocate(
+                    str(data.get("title", "")), content_of_item(data, self.mapping, ()).year
+                )
             )
             allocator.taken.add(entry_id)
             links = tuple(
