@@ -88,7 +88,10 @@ def snapshot_from_state(state: SyncState) -> Snapshot:
         )
     for item in state.items.values():
         snap.items[item.key] = RemoteObject(
-            item.key, item.version, {**item.remote_fields(), "collections": item.collections}
+            item.key,
+            item.version,
+            {**item.remote_fields(), "collections": item.collections},
+            from_state=True,
         )
         for label, link in item.links.items():
             snap.items[link.key] = RemoteObject(

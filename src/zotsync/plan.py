@@ -100,6 +100,7 @@ class RemoteObject:
     version: int
     data: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
+    from_state: bool = False  # rebuilt from the sync state: Zotero's copy as last seen
 
     @property
     def trashed(self) -> bool:
@@ -410,7 +411,7 @@ class _Planner:
     def items(self) -> None:
         self._split_aliases()
         our_collections = set(self.plan.collection_keys.values())
-        by_marker, by_identity = self._index()
+        index: list[tuple[dict[str, str], dict[str, list[str]]]] = []  # built on first need
         for entry_id, want in self.desired.items.items():
             cols = sorted({self.plan.collection_keys[p] for p in want.sections})
             record = self.base.items.get(entry_id)
@@ -442,7 +443,9 @@ class _Planner:
                 want = self._update(want, remote, record, cols, our_collections, "update")
                 self._links(want, record.key, record.links)
                 continue
-            key = self._adoptable(entry_id, want, by_marker, by_identity)
+            if not index:  # the group's identity index: only entries without a record need it
+                index.append(self._index())
+            key = self._adoptable(entry_id, want, *index[0])
             derived = derived_key(*self.seed, "item", entry_id)
             if key is None and derived in self.remote.items:  # trashed: restore, not re-create
                 key = derived
@@ -526,7 +529,10 @@ class _Planner:
             record is not None
             and zotero_base is not None
             and want.fields == record.fields
-            and all(remote.data.get(name) == value for name, value in zotero_base.items())
+            and (
+                remote.from_state
+                or all(remote.data.get(name) == value for name, value in zotero_base.items())
+            )
         )
         fields = {} if unchanged else want.fields  # neither side changed: no field to compare
         if unchanged:
@@ -582,7 +588,11 @@ class _Planner:
             else:
                 list_base[name] = record.fields.get(name, value)
                 zotero_after[name] = theirs_raw if name in remote.data else zotero_base.get(name)
-        differs = {n: v for n, v in zotero_after.items() if v != list_base.get(n)}
+        if unchanged:
+            assert record is not None
+            differs = dict(record.remote)
+        else:
+            differs = {n: v for n, v in zotero_after.items() if v != list_base.get(n)}
         self._collections(want, remote, record, cols, ours, changes)
         if remote.trashed and action == "adopt":
             changes["deleted"] = 0  # our own item, back in the list: out of the trash
