@@ -64,13 +64,6 @@ class Schema:
             seen.update(dict.fromkeys(names))
         return tuple(seen)
 
-    @property
-    def all_creator_types(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for names in self.creator_types.values():
-            seen.update(dict.fromkeys(names))
-        return tuple(seen)
-
     def localized(self, kind: str, name: str) -> str:
         """English label of an item type, field or creator type (for the mapping endpoints)."""
         return self.labels.get(kind, {}).get(name, name)

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from zotsync.errors import UserError
 from zotsync.sandbox.api import Api, Request, Response
 from zotsync.sandbox.schema import Schema, load_schema
-from zotsync.sandbox.store import KeyInfo, Store
+from zotsync.sandbox.store import Store
 
 FAULT_KINDS = ("drop-before", "drop-after", "500", "503", "429", "backoff", "teammate")
 DEFAULT_KEY = "zotsyncsandboxkey"
@@ -223,12 +223,6 @@ class Sandbox:
         """POST ``objects`` as the teammate user (a concurrent edit in Zotero)."""
         assert self.teammate_key is not None
         return self.api.write_as(self.teammate_key, group_id, kind, objects)
-
-    def add_key(self, key: str, username: str, write: bool = True) -> KeyInfo:
-        self.store.ensure_key(key, self._user(username), write)
-        info = self.store.key_info(key)
-        assert info is not None
-        return info
 
     # ---------------------------------------------------------------- per request
 
