@@ -299,6 +299,23 @@ def _retype(schema: Schema, old: dict[str, Any], new_type: str) -> dict[str, Any
     return moved
 
 
+def _merged_source(
+    existing: dict[str, Any] | None,
+    incoming: dict[str, Any],
+    replace: bool,
+    properties: tuple[str, ...],
+) -> dict[str, Any]:
+    """The object's data after a write: PUT replaces it, POST/PATCH merge into it."""
+    source = {} if replace or existing is None else copy.deepcopy(existing)
+    for name, value in incoming.items():
+        if name in ("key", "version"):
+            continue
+        if name not in properties:
+            raise ObjectError(400, f"Invalid property '{name}'")
+        source[name] = value
+    return source
+
+
 def build_collection(
     existing: dict[str, Any] | None,
     incoming: dict[str, Any],
@@ -306,12 +323,9 @@ def build_collection(
     replace: bool,
     collection_exists: Exists,
 ) -> dict[str, Any]:
-    source = {} if replace or existing is None else copy.deepcopy(existing)
-    for name, value in incoming.items():
-        if name not in ("key", "version", "name", "parentCollection", "relations", "deleted"):
-            raise ObjectError(400, f"Invalid property '{name}'")
-        if name not in ("key", "version"):
-            source[name] = value
+    source = _merged_source(
+        existing, incoming, replace, ("name", "parentCollection", "relations", "deleted")
+    )
     title = source.get("name")
     if not isinstance(title, str) or not title.strip():
         raise ObjectError(400, "Collection name cannot be empty")
@@ -338,12 +352,7 @@ def build_collection(
 def build_search(
     existing: dict[str, Any] | None, incoming: dict[str, Any], *, replace: bool
 ) -> dict[str, Any]:
-    source = {} if replace or existing is None else copy.deepcopy(existing)
-    for name, value in incoming.items():
-        if name not in ("key", "version", "name", "conditions", "deleted"):
-            raise ObjectError(400, f"Invalid property '{name}'")
-        if name not in ("key", "version"):
-            source[name] = value
+    source = _merged_source(existing, incoming, replace, ("name", "conditions", "deleted"))
     title = source.get("name")
     if not isinstance(title, str) or not title.strip():
         raise ObjectError(400, "Search name cannot be empty")
