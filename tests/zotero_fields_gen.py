@@ -2,7 +2,8 @@
 base fields, primary creator types, CSL types/variables).  The schema itself is not shipped
 (its repository has no licence); this derived table is, and a test keeps it equal.
 
-    python tests/zotero_fields_gen.py ../shared/zotero-schema.json > src/zotsync/data/zotero-fields.json
+    python tests/zotero_fields_gen.py ../shared/zotero-schema.json \
+        > src/zotsync/data/zotero-fields.json
 """
 
 from __future__ import annotations

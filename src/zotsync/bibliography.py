@@ -178,6 +178,7 @@ _ORDER = (
     "url",
     "urldate",
 )
+_OWN_NAME = {"archiveID"}
 _KEY_FIELDS = {"xref", "crossref", "ids", "related", "xdata", "set", "entryset", "pmid", "pmcid"}
 _RANK = {name: n for n, name in enumerate(_ORDER)}
 
@@ -257,8 +258,9 @@ def parse_date(text: str, order: str = "mdy") -> Date | None:
         None,
     )
     rest = text[: year_match.start()] + " " + text[year_match.end() :]
-    day = _DAY.search(rest) if month else None
-    return _valid(int(year_match.group(1)), month, int(day.group(1)) if day else None)
+    day_match = _DAY.search(rest) if month else None
+    day = int(day_match.group(1)) if day_match else None
+    return _valid(int(year_match.group(1)), month, day)
 
 
 def _valid(year: int, month: int | None, day: int | None) -> Date:
@@ -291,16 +293,17 @@ def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
     fields: dict[str, str] = {}
     for name, value in item.items():
         if isinstance(value, str) and value.strip():
-            fields.setdefault(zf.base_fields.get(name, name), value.strip())
-            if name in ("archiveID", "conferenceName"):
-                fields[name] = value.strip()
+            # archiveID's base field is `number`, but an arXiv id is an eprint, not a number.
+            base = name if name in _OWN_NAME else zf.base_fields.get(name, name)
+            fields.setdefault(base, value.strip())
     extra = item.get("extra", "")
     lines = extra if isinstance(extra, list) else str(extra).splitlines()
     tags = sorted(
         {str(t["tag"] if isinstance(t, Mapping) else t) for t in item.get("tags", [])},
         key=_tag_order,
     )
-    read = _Item(item_type, fields, list(item.get("creators", [])), tags, list(item.get("notes", [])))
+    creators = list(item.get("creators", []))
+    read = _Item(item_type, fields, creators, tags, list(item.get("notes", [])))
     for line in lines:
         arxiv = _ARXIV_EXTRA.match(line)
         if arxiv:
@@ -552,10 +555,11 @@ def csl_item(item: Mapping[str, Any], key: str, zf: ZoteroFields) -> dict[str, A
     for creator in item.get("creators", []):
         role = zf.csl_names.get(str(creator.get("creatorType", "author")), "author")
         if creator.get("name"):
-            name: dict[str, str] = {"literal": str(creator["name"])}
+            person: dict[str, str] = {"literal": str(creator["name"])}
         else:
-            name = {"family": str(creator.get("lastName", "")), "given": str(creator.get("firstName", ""))}
-        out.setdefault(role, []).append(name)
+            last, first = creator.get("lastName", ""), creator.get("firstName", "")
+            person = {"family": str(last), "given": str(first)}
+        out.setdefault(role, []).append(person)
     tags = sorted({str(t["tag"]) for t in item.get("tags", [])}, key=_tag_order)
     if tags:
         out["keyword"] = ", ".join(tags)

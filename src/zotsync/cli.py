@@ -109,6 +109,24 @@ def _read_markdown(path: Path) -> str:
         ) from None
 
 
+def _with_keys(ctx: click.Context, name: str, reading_list: Any) -> tuple[Any, list[str]]:
+    """The list with a citation key for each entry that has none: Better BibTeX's formula,
+    postfixed (a, b…) past every key of the config's lists, so keys stay unique in the
+    library.  Keys once stored are never recomputed."""
+    from zotsync.citekey import KeyAllocator, assign_keys, keys_of
+    from zotsync.yaml_store import load_list
+
+    if all(entry.citation_key for _, entry in reading_list.entries()):
+        return reading_list, []
+    taken = keys_of(reading_list)
+    if ctx.obj.get("config") is not None or Path("zotsync.yaml").exists():
+        for other in _config(ctx).lists:
+            if other.name != name and (other.entries / "list.yaml").exists():
+                taken.extend(keys_of(load_list(other.entries)[0]))
+    result: tuple[Any, list[str]] = assign_keys(reading_list, KeyAllocator(taken))
+    return result
+
+
 def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -218,6 +236,7 @@ def ingest(
                     f"{markdown} as it is"
                 )
         reading_list, report = build_list(read_list(text), existing)
+        reading_list, _ = _with_keys(ctx, target.name, reading_list)
         written = save_list(target.entries, reading_list, dry_run=dry_run)
         if not dry_run:
             remember_markdown(target.entries, text)
@@ -406,6 +425,163 @@ def check(
         click.echo(f"{len(findings)} finding(s)", err=True)
     if findings:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--collection",
+    "collection",
+    metavar="PATH",
+    help="Section path below the list's root collection, e.g. 'Research Areas/Multimodal "
+    "Fusion' (sub-sections included; default: the whole list).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bibtex", "biblatex", "csljson"]),
+    default="bibtex",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (default: stdout).",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["entries", "zotero"]),
+    default="entries",
+    show_default=True,
+    help="The canonical entries (through the mapping), or the Zotero library (teammates' "
+    "items not yet pulled included).",
+)
+@click.option("--list", "list_name", help="The list (needed only when several have PATH).")
+@click.option(
+    "--bibtex-url",
+    type=click.Choice(["url", "note", "off"]),
+    default="url",
+    show_default=True,
+    help="BibTeX only: URLs in `url`, in `note` as \\url{...} (for old styles), or not at all.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Report as JSON (needs -o).")
+@click.pass_context
+@_handle_errors
+def export(
+    ctx: click.Context,
+    collection: str | None,
+    fmt: str,
+    output: Path | None,
+    source: str,
+    list_name: str | None,
+    bibtex_url: str,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Export a section (a collection) as BibTeX, BibLaTeX or CSL-JSON.
+
+    \b
+    zotsync export --collection "Research Areas/Multimodal Fusion" -o fusion.bib
+    zotsync export --format biblatex --from zotero > list.bib
+
+    Citation keys follow Better BibTeX's default (auth.lower + shorttitle(3,3) + year,
+    a/b/... on clashes); an entry's key is generated once, stored in its YAML (written
+    to Zotero's citationKey by the next sync) and never changes.  The output is sorted by
+    key and the same input gives the same bytes, so a .bib in git diffs cleanly.
+    """
+    from zotsync.bibliography import ExportOptions
+    from zotsync.export import from_entries, parse_path, render, section_paths
+    from zotsync.export import unknown_collection as no_such
+    from zotsync.yaml_store import atomic_write, load_list, load_mapping, save_list
+
+    if as_json and output is None:
+        raise UserError("--json reports on the file written: give -o FILE")
+    config = _config(ctx)
+    path = parse_path(collection)
+    lists = []
+    for item in config.select(list_name):
+        reading_list, _ = load_list(item.entries)
+        lists.append((item, reading_list))
+    having = [(i, r) for i, r in lists if not path or path in section_paths(r)]
+    if source == "entries" and not having:
+        known = set().union(*(section_paths(r) for _, r in lists)) if lists else set()
+        raise no_such(path, known, str(config.path))
+    if len(having) > 1:
+        names = ", ".join(i.name for i, _ in having)
+        what = f"collection {collection!r}" if path else "the whole list"
+        raise UserError(f"{what}: several lists have it ({names}): give --list NAME")
+    item, reading_list = having[0] if having else lists[0]
+    notes: list[str] = []
+    if source == "entries":
+        reading_list, keyed = _with_keys(ctx, item.name, reading_list)
+        if keyed and not dry_run:
+            save_list(item.entries, reading_list)
+            notes.append(f"stored {len(keyed)} new citation key(s) in {item.entries}")
+        mapping = load_mapping(item.mapping)
+        chosen = from_entries(reading_list, mapping, item.name, item.collection, path)
+        where = str(item.entries)
+    else:
+        chosen, where = _zotero_items(ctx, config, item, path)
+    text = render(chosen, fmt, ExportOptions(format=fmt, url=bibtex_url))
+    data = text.encode("utf-8")
+    written = False
+    if output is None:
+        if not dry_run:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+    elif not dry_run:
+        written = atomic_write(output, data)
+    report = {
+        "list": item.name,
+        "collection": "/".join(path),
+        "from": where,
+        "format": fmt,
+        "entries": len(chosen),
+        "output": str(output) if output else None,
+        "dry_run": dry_run,
+        "written": written,
+        "keys_stored": len(keyed) if source == "entries" else 0,
+    }
+    if as_json:
+        _echo_json(report)
+        return
+    for note in notes:
+        click.echo(note, err=True)
+    target = str(output) if output else "stdout"
+    verb = "would write" if dry_run else ("wrote" if written or not output else "unchanged:")
+    click.echo(f"{verb} {target}: {len(chosen)} entries ({fmt}) from {where}", err=True)
+
+
+def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tuple[Any, str]:
+    """The items of a collection and its sub-collections, read from the list's library."""
+    from zotsync.export import from_zotero
+    from zotsync.library import Sandboxes, StateFile, resolve
+    from zotsync.plan import ROOT
+    from zotsync.zotero import ZoteroLibrary
+
+    sandboxes = Sandboxes(config.path.parent / ".zotsync")
+    try:
+        target = resolve(item, config.path.parent, sandboxes)
+        state, fresh = StateFile(target.state_path, target.identity).load()
+        root = state.collections.get(ROOT)
+        library = ZoteroLibrary(target.endpoint, target.group, target.key)
+        where = "the sandbox" if target.sandbox else f"group {target.group}"
+        try:
+            chosen = from_zotero(
+                library.collections(),
+                library.top_items,
+                item.collection,
+                path,
+                where,
+                root.key if root is not None and not fresh else None,
+            )
+        finally:
+            library.close()
+    finally:
+        sandboxes.stop()
+    return chosen, where
 
 
 @main.group()
@@ -609,7 +785,7 @@ def sync(
     from zotsync.engine import ListJob, run_library
     from zotsync.library import Sandboxes, StateFile, resolve
     from zotsync.plan import desired_library
-    from zotsync.yaml_store import load_list, load_mapping
+    from zotsync.yaml_store import load_list, load_mapping, save_list
     from zotsync.zotero import ZoteroLibrary
 
     config = _config(ctx)
@@ -620,13 +796,16 @@ def sync(
         by_library: dict[tuple[str, int], list[tuple[Any, Any, ListJob]]] = {}
         for item in config.select(list_name):
             reading_list, _ = load_list(item.entries)
+            reading_list, keyed = _with_keys(ctx, item.name, reading_list)
+            if keyed and not dry_run:
+                save_list(item.entries, reading_list)
             mapping = load_mapping(item.mapping)
             target = resolve(item, config.path.parent, sandboxes)
             store = StateFile(target.state_path, target.identity)
             state, fresh = store.load()
             desired = desired_library(reading_list, mapping, item.collection, item.name)
             job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
-            job.apply_local = _local_writer(item, reading_list, mapping)
+            job.apply_local = _local_writer(ctx, item, reading_list, mapping)
             by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
         for (endpoint, group), members in by_library.items():
             target = members[0][1]
@@ -687,8 +866,11 @@ def sync(
         sys.exit(3)  # conflicts were left alone: CI must notice
 
 
-def _local_writer(item: Any, reading_list: Any, mapping: Any) -> Callable[[Any], Any]:
-    """What applies a plan's changes to a list's YAML (atomically, file by file)."""
+def _local_writer(
+    ctx: click.Context, item: Any, reading_list: Any, mapping: Any
+) -> Callable[[Any], Any]:
+    """What applies a plan's changes to a list's YAML (atomically, file by file); entries
+    pulled from Zotero keep the item's citation key, or get one."""
     from zotsync.plan import desired_library
     from zotsync.pull import apply_changes
     from zotsync.yaml_store import save_list
@@ -696,7 +878,7 @@ def _local_writer(item: Any, reading_list: Any, mapping: Any) -> Callable[[Any],
     current = [reading_list]
 
     def apply(plan: Any) -> Any:
-        current[0] = apply_changes(current[0], plan.local)
+        current[0], _ = _with_keys(ctx, item.name, apply_changes(current[0], plan.local))
         save_list(item.entries, current[0])
         return desired_library(current[0], mapping, item.collection, item.name)
 

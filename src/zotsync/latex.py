@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from html.parser import HTMLParser
+from typing import ClassVar
 
 # Combining marks -> accent commands.  Symbol commands (\' \` …) need no space before the
 # letter; letter commands (\v, \c …) do, and are always braced: {\v c}.
@@ -177,7 +178,7 @@ def _capitalise(core: str, first: bool) -> str:
     parts = core.split("-")
     out = []
     for n, part in enumerate(parts):
-        if part and (n == 0 and first or part.casefold() not in _SMALL_WORDS):
+        if part and ((n == 0 and first) or part.casefold() not in _SMALL_WORDS):
             part = part[0].upper() + part[1:]
         out.append(part)
     return "-".join(out)
@@ -222,7 +223,8 @@ def protect(text: str, *, title_case: bool = False, ascii_only: bool = True) -> 
             word = core or ""
             if title_case and word:
                 word = _capitalise(word, first or after_colon)
-            out.append(pending_space + escape((lead or "") + word + (trail or ""), ascii_only=ascii_only))
+            plain = (lead or "") + word + (trail or "")
+            out.append(pending_space + escape(plain, ascii_only=ascii_only))
         pending_space = ""
         if core:
             first = False
@@ -239,7 +241,12 @@ def protect(text: str, *, title_case: bool = False, ascii_only: bool = True) -> 
 class _NoteParser(HTMLParser):
     """Zotero's note HTML -> LaTeX blocks: paragraphs, itemize/enumerate, emphasis, links."""
 
-    _INLINE = {"b": "\\textbf{", "strong": "\\textbf{", "i": "\\emph{", "em": "\\emph{"}
+    _INLINE: ClassVar[dict[str, str]] = {
+        "b": "\\textbf{",
+        "strong": "\\textbf{",
+        "i": "\\emph{",
+        "em": "\\emph{",
+    }
 
     def __init__(self, ascii_only: bool) -> None:
         super().__init__(convert_charrefs=True)
@@ -292,9 +299,7 @@ class _NoteParser(HTMLParser):
                 self.lists[-1].append(block)
             else:
                 self.blocks.append(block)
-        elif tag in self._INLINE:
-            self.current.append("}")
-        elif tag == "a" and self.href and self.href.pop():
+        elif tag in self._INLINE or (tag == "a" and self.href and self.href.pop()):
             self.current.append("}")
 
     def handle_data(self, data: str) -> None:

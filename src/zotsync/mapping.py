@@ -246,4 +246,10 @@ def entry_of_item(
     entry = Entry.from_content(entry_id, content)
     url = entry.url if safe_url(entry.url) else ""
     # The note is Markdown the list renders as it is: never take it from Zotero.
-    return replace(entry, url=url, note="", tags=tuple(t["tag"] for t in data.get("tags", [])))
+    return replace(
+        entry,
+        url=url,
+        note="",
+        tags=tuple(t["tag"] for t in data.get("tags", [])),
+        citation_key=str(data.get("citationKey") or "").strip(),
+    )

@@ -167,6 +167,21 @@ class ZoteroLibrary:
             )
         return snap
 
+    def collections(self) -> list[dict[str, Any]]:
+        """Every collection's data (key, name, parentCollection)."""
+        found = self._call(
+            "reading collections", lambda: self.zot.everything(self.zot.collections())
+        )
+        return [dict(c["data"]) for c in found]
+
+    def top_items(self, collection: str) -> list[dict[str, Any]]:
+        """The data of a collection's top-level items (no attachments, notes or trash)."""
+        found = self._call(
+            "reading items",
+            lambda: self.zot.everything(self.zot.collection_items_top(collection)),
+        )
+        return [dict(i["data"]) for i in found if not i["data"].get("deleted")]
+
     def changes_since(self, version: int) -> Changes | None:
         """What changed after ``version``.  One request, and None, when nothing did: the library
         version covers every object type, so an unchanged one ends the question."""
