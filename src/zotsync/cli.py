@@ -161,9 +161,17 @@ def init(force: bool) -> None:
     if path.exists() and not force:
         raise UserError(f"{path} exists already (use --force to overwrite it)")
     atomic_write(path, STARTER.encode())
-    click.echo(
-        f"wrote {path}: edit the list name, paths and collection, then `zotsync ingest README.md`"
-    )
+    click.echo(f"wrote {path}: edit the list name, paths and collection")
+    mapping = Path("mappings", "default.yaml")
+    if not mapping.exists():  # the starter config names it: a copy of the built-in one
+        from importlib import resources
+
+        mapping.parent.mkdir(exist_ok=True)
+        atomic_write(
+            mapping, resources.files("zotsync").joinpath("data/default-mapping.yaml").read_bytes()
+        )
+        click.echo(f"wrote {mapping}: add the venues your list uses")
+    click.echo("then: zotsync ingest  (reads the list's `markdown` into its `entries`)")
 
 
 @main.command()

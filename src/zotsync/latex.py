@@ -84,8 +84,9 @@ _SYMBOLS = {
 }
 _SPECIAL = {
     "\\": "\\textbackslash{}",
-    "{": "\\{",
-    "}": "\\}",
+    # Not \{ and \}: BibTeX counts every brace, escaped or not, so they must stay balanced.
+    "{": "\\textbraceleft{}",
+    "}": "\\textbraceright{}",
     "%": "\\%",
     "&": "\\&",
     "$": "\\$",
@@ -96,6 +97,7 @@ _SPECIAL = {
 }
 _NEEDS_WORK = re.compile(r"[\\{}%&$#_~^]|[^\x00-\x7f]")
 _URL_SPECIAL = re.compile(r"[\\{}%#]")
+_URL_ESCAPES = {"\\": "%5C", "{": "%7B", "}": "%7D", "%": "\\%", "#": "\\#"}
 
 
 def _accented(char: str, *, braced: bool) -> str | None:
@@ -141,9 +143,10 @@ def escape(text: str, *, ascii_only: bool = True, name: bool = False, keep: str 
 
 
 def escape_url(url: str) -> str:
-    """A URL or DOI as a field value: verbatim (``_`` and ``~`` stay, as \\url needs them),
-    only the characters that would break the field or the \\url argument escaped."""
-    return _URL_SPECIAL.sub(lambda m: "\\" + m.group(0), url)
+    """A URL or DOI as a field value: verbatim (``_`` and ``~`` stay, as \\url needs them);
+    ``%`` and ``#`` escaped for \\url, braces and backslashes percent-encoded (BibTeX
+    counts every brace, so an escaped one would still unbalance the field)."""
+    return _URL_SPECIAL.sub(lambda m: _URL_ESCAPES[m.group(0)], url)
 
 
 # --------------------------------------------------------------------------- case
