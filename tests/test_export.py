@@ -271,6 +271,32 @@ def test_output_is_deterministic_and_sorted(project: Path, monkeypatch, tmp_path
     assert paper["citation-key"] == paper["id"]
 
 
+def test_the_export_cache_gives_the_bytes_of_a_cold_export(project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Warm (each section file's blocks cached) == cold, also after an edit and a duplicate."""
+    monkeypatch.chdir(project)
+    cache = Path("entries", SEQ, ".zotsync-cache")
+
+    def cold_and_warm(*args: str) -> str:
+        shutil.rmtree(cache, ignore_errors=True)
+        cold = exported(*args)
+        assert (cache / f"export-{args[args.index('--format') + 1]}.json").exists()
+        assert exported(*args) == cold
+        return cold
+
+    for fmt in ("bibtex", "csljson"):
+        before = cold_and_warm("--list", SEQ, "--format", fmt)
+        fusion = Path("entries", SEQ, "sections", "research-areas--multimodal-fusion.yaml")
+        text = fusion.read_text()
+        fusion.write_text(text.replace("Dual Low-Rank Multimodal Fusion", "Dual Low-Rank Fusion"))
+        warm_after_edit = exported("--list", SEQ, "--format", fmt)
+        new_title = "Dual {{Low-Rank Fusion}}" if fmt == "bibtex" else '"Dual Low-Rank Fusion"'
+        assert warm_after_edit != before and new_title in warm_after_edit
+        assert cold_and_warm("--list", SEQ, "--format", fmt) == warm_after_edit
+        fusion.write_text(text)
+    # A different --bibtex-url is another export (the options are part of the cache key).
+    assert "note = {\\url{" in exported("--list", SEQ, "--format", "bibtex", "--bibtex-url", "note")
+
+
 def test_user_errors_are_one_line_and_write_nothing(project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(project)
     before = snapshot(project)

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -500,39 +500,69 @@ def export(
     key and the same input gives the same bytes, so a .bib in git diffs cleanly.
     """
     from zotsync.bibliography import ExportOptions
-    from zotsync.export import from_entries, parse_path, render, section_paths
+    from zotsync.export import Exported, export_entries, from_entries, parse_path, render
     from zotsync.export import unknown_collection as no_such
-    from zotsync.yaml_store import atomic_write, load_list, load_mapping, save_list
+    from zotsync.yaml_store import atomic_write, load_list, load_mapping, mapping_bytes, save_list
 
     if as_json and output is None:
         raise UserError("--json reports on the file written: give -o FILE")
     config = _config(ctx)
     path = parse_path(collection)
-    lists = []
-    for item in config.select(list_name):
-        reading_list, _ = load_list(item.entries)
-        lists.append((item, reading_list))
-    having = [(i, r) for i, r in lists if not path or path in section_paths(r)]
-    if source == "entries" and not having:
-        known = set().union(*(section_paths(r) for _, r in lists)) if lists else set()
+    options = ExportOptions(format=fmt, url=bibtex_url)
+    notes: list[str] = []
+    keys_stored = 0
+
+    def exported(item: Any, load: Callable[[], Any]) -> Any:
+        mapping = load_mapping(item.mapping)
+        return export_entries(
+            item.entries,
+            load,
+            mapping,
+            mapping_bytes(item.mapping),
+            item.name,
+            item.collection,
+            path,
+            fmt,
+            options,
+        )
+
+    # Each list's export comes from its cache when its files are unchanged (fast), and says
+    # which section paths the list has: the list to export is the one that has the path.
+    selected = config.select(list_name)
+    results = [
+        (item, exported(item, partial(lambda f: load_list(f)[0], item.entries)))
+        for item in selected
+    ]
+    having = [(item, result) for item, result in results if path in result.paths]
+    if len(selected) == 1 and source == "zotero":
+        having = results  # a collection made in Zotero, not yet pulled, is not in the entries
+    if not having:
+        known = set().union(*(result.paths for _, result in results))
         raise no_such(path, known, str(config.path))
     if len(having) > 1:
-        names = ", ".join(i.name for i, _ in having)
+        names = ", ".join(item.name for item, _ in having)
         what = f"collection {collection!r}" if path else "the whole list"
         raise UserError(f"{what}: several lists have it ({names}): give --list NAME")
-    item, reading_list = having[0] if having else lists[0]
-    notes: list[str] = []
     if source == "entries":
-        reading_list, keyed = _with_keys(ctx, item.name, reading_list)
-        if keyed and not dry_run:
-            save_list(item.entries, reading_list)
-            notes.append(f"stored {len(keyed)} new citation key(s) in {item.entries}")
-        mapping = load_mapping(item.mapping)
-        chosen = from_entries(reading_list, mapping, item.name, item.collection, path)
-        where = str(item.entries)
+        item, result = having[0]
+        if result.keyless:
+            reading_list, keyed = _with_keys(ctx, item.name, load_list(item.entries)[0])
+            keys_stored = len(keyed)
+            if dry_run:
+                notes.append(f"would store {keys_stored} new citation key(s) in {item.entries}")
+                chosen = from_entries(
+                    reading_list, load_mapping(item.mapping), item.name, item.collection, path
+                )
+                result = Exported(render(chosen, fmt, options), len(chosen), result.paths, False)
+            else:
+                save_list(item.entries, reading_list)
+                notes.append(f"stored {keys_stored} new citation key(s) in {item.entries}")
+                result = exported(item, lambda: reading_list)
+        text, count, where = result.text, result.count, str(item.entries)
     else:
+        item = having[0][0]
         chosen, where = _zotero_items(ctx, config, item, path)
-    text = render(chosen, fmt, ExportOptions(format=fmt, url=bibtex_url))
+        text, count = render(chosen, fmt, options), len(chosen)
     data = text.encode("utf-8")
     written = False
     if output is None:
@@ -546,11 +576,11 @@ def export(
         "collection": "/".join(path),
         "from": where,
         "format": fmt,
-        "entries": len(chosen),
+        "entries": count,
         "output": str(output) if output else None,
         "dry_run": dry_run,
         "written": written,
-        "keys_stored": len(keyed) if source == "entries" else 0,
+        "keys_stored": keys_stored,
     }
     if as_json:
         _echo_json(report)
@@ -559,7 +589,7 @@ def export(
         click.echo(note, err=True)
     target = str(output) if output else "stdout"
     verb = "would write" if dry_run else ("wrote" if written or not output else "unchanged:")
-    click.echo(f"{verb} {target}: {len(chosen)} entries ({fmt}) from {where}", err=True)
+    click.echo(f"{verb} {target}: {count} entries ({fmt}) from {where}", err=True)
 
 
 def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tuple[Any, str]:

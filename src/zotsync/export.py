@@ -8,12 +8,16 @@ included).  Collection paths are a section's path below the list's root collecti
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
 import json
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from zotsync.bibliography import (
@@ -27,9 +31,10 @@ from zotsync.bibliography import (
 from zotsync.citekey import KeyAllocator, base_key
 from zotsync.errors import UserError
 from zotsync.frame import ReadingList
-from zotsync.mapping import Mapping
+from zotsync.mapping import Mapping, item_fields
 from zotsync.model import SectionPath
 from zotsync.plan import desired_library
+from zotsync.yaml_store import CACHE_DIR, atomic_write, section_files, section_order
 
 FORMATS = ("bibtex", "biblatex", "csljson")
 
@@ -161,3 +166,144 @@ def from_zotero(
         for data in read_items(key):
             items.setdefault(str(data["key"]), data)
     return keyed_items(items.values())
+
+
+# --------------------------------------------------------------------------- cached export
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha1(usedforsecurity=False)
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def entry_block(data: dict[str, Any], key: str, fmt: str, options: ExportOptions) -> str:
+    """One item's text in the export file (no separator): a BibTeX entry, or one CSL-JSON
+    object indented as ``json.dumps(items, indent=2)`` writes it inside the array."""
+    fields = zotero_fields()
+    if fmt == "csljson":
+        text = json.dumps(csl_item(data, key, fields), indent=2, ensure_ascii=False)
+        return textwrap.indent(text, "  ")
+    return render_bib([bib_entry(data, key, options, fields)]).rstrip("\n")
+
+
+def join_blocks(blocks: list[tuple[str, str]], fmt: str) -> str:
+    """The export file from (key, block) pairs: sorted by key, as :func:`render` writes it."""
+    ordered = [b for _, b in sorted(blocks, key=lambda kb: (kb[0].casefold(), kb[0]))]
+    if fmt == "csljson":
+        return "[\n" + ",\n".join(ordered) + "\n]\n" if ordered else "[]\n"
+    return "\n\n".join(ordered) + ("\n" if ordered else "")
+
+
+class ExportCache:
+    """Each section file's export blocks, keyed by the SHA-1 of the file's bytes (and of
+    the mapping, format and options), in ``.zotsync-cache/export-FORMAT.json``: an export
+    after a small edit redoes only the files that changed."""
+
+    def __init__(self, folder: Path, fmt: str, salt: str) -> None:
+        self.path = folder / CACHE_DIR / f"export-{fmt}.json"
+        self.salt = salt
+        self.files: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            if data.get("salt") == salt:
+                self.files = data["files"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.files = {}
+
+    def get(self, key: str) -> Any:
+        found = self.files.get(key)
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def put(self, key: str, record: Any) -> None:
+        self.files[key] = record
+        self.used.add(key)
+        self.dirty = True
+
+    def save(self) -> None:
+        stale = set(self.files) - self.used
+        if not self.dirty and not stale:
+            return
+        for key in stale:
+            del self.files[key]
+        payload = json.dumps({"salt": self.salt, "files": self.files}, ensure_ascii=False)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            self.path.parent.mkdir(exist_ok=True)
+            atomic_write(self.path, payload.encode())
+
+
+def export_entries(
+    folder: Path,
+    load: Any,
+    mapping: Mapping,
+    mapping_bytes: bytes,
+    list_name: str,
+    root: str,
+    path: SectionPath,
+    fmt: str,
+    options: ExportOptions,
+) -> Exported:
+    """The export of the entries under ``path``, as :func:`render` of :func:`from_entries`
+    gives it, from cached blocks where the section file is unchanged.  ``load()`` loads
+    the whole list (only when a file changed)."""
+    from zotsync import __version__
+
+    salt = _digest(__version__, fmt, repr(options), mapping_bytes, list_name, root)
+    cache = ExportCache(folder, fmt, salt)
+    meta = (folder / "list.yaml").read_bytes()
+    order_key = "order:" + _digest(meta)
+    order = cache.get(order_key)
+    if order is None:
+        order = section_order(folder, meta)
+        cache.put(order_key, order)
+    files = section_files(folder, order)
+    records = [cache.get(_digest(data)) for _, data in files]
+    if any(r is None for r in records):
+        sections = {s.slug: s for s in load().sections}
+        for n, (file_path, data) in enumerate(files):
+            if records[n] is None:
+                records[n] = _section_record(
+                    sections[file_path.stem], mapping, list_name, fmt, options
+                )
+                cache.put(_digest(data), records[n])
+    first: dict[str, tuple[str, str]] = {}
+    chosen: dict[str, None] = {}  # ordered: items sharing a key keep the list's order
+    paths: set[SectionPath] = {()}
+    keyless = False
+    for record in records:
+        section = tuple(record["section"])
+        paths.update(section[:depth] for depth in range(1, len(section) + 1))
+        for content, key, block in record["entries"]:
+            keyless = keyless or not key
+            first.setdefault(content, (key, block))
+            if section[: len(path)] == path:
+                chosen[content] = None
+    cache.save()
+    blocks = [first[content] for content in chosen]
+    return Exported(join_blocks(blocks, fmt), len(blocks), paths, keyless)
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    text: str
+    count: int
+    paths: set[SectionPath]  # every section path of the list (and their parents)
+    keyless: bool  # some entry has no citation key yet: assign and store keys first
+
+
+def _section_record(
+    section: Any, mapping: Mapping, list_name: str, fmt: str, options: ExportOptions
+) -> dict[str, Any]:
+    entries = []
+    for entry in section.entries:
+        content = _digest(json.dumps(entry.content().as_kwargs(), ensure_ascii=False))
+        data = item_fields(entry, mapping, list_name)
+        key = entry.citation_key
+        entries.append([content, key, entry_block(data, key, fmt, options)])
+    return {"section": list(section.path), "entries": entries}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import ClassVar
 
@@ -169,9 +170,11 @@ _TOKEN = re.compile(r"(\s+)|([^\w\s]*)([\w](?:[\w'’./-]*[\w])?)?([^\w\s]*)")
 def _has_upper(core: str, first: bool) -> bool:
     """Whether a word is capitalised on purpose: any capital, except the capital initial of
     the first word (that is only sentence case)."""
-    return any(c.isupper() for c in (core[1:] if first else core))
+    rest = core[1:] if first else core
+    return rest != rest.lower()
 
 
+@lru_cache(maxsize=65536)  # a list's titles share most of their words
 def _capitalise(core: str, first: bool) -> str:
     """Title case of one lower-case word: each hyphenated part capitalised but small words."""
     if not first and core.casefold() in _SMALL_WORDS:
@@ -187,6 +190,7 @@ def _capitalise(core: str, first: bool) -> str:
     return "-".join(out)
 
 
+@lru_cache(maxsize=4096)  # venues and series repeat across a list's entries
 def protect(text: str, *, title_case: bool = False, ascii_only: bool = True) -> str:
     """A title as a BibTeX value: words capitalised on purpose in ``{{…}}`` (neighbours
     grouped), the other words title-cased when ``title_case``, and everything escaped."""

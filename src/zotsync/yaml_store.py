@@ -536,6 +536,20 @@ def _parse_meta(meta_path: Path, data: bytes) -> dict[str, Any]:
     return {"newline": newline, "default_style": default.as_dict(), "styles": styles}
 
 
+def section_files(folder: Path, order: list[str]) -> list[tuple[Path, bytes]]:
+    """The section files with their bytes, in the list's order (``order``: the slugs of
+    ``list.yaml``, then new files by name): the order entries are read and exported in."""
+    files = sorted((folder / "sections").glob("*.yaml"))
+    known = {slug: n for n, slug in enumerate(order)}
+    files.sort(key=lambda p: (known.get(p.stem, len(known)), p.stem))
+    return [(path, path.read_bytes()) for path in files]
+
+
+def section_order(folder: Path, meta_bytes: bytes) -> list[str]:
+    """The section slugs ``list.yaml`` (its bytes) lists, in order."""
+    return list(_parse_meta(folder / "list.yaml", meta_bytes)["styles"])
+
+
 def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     """Load a list folder; returns the list and, per entry id, its file and line.
 
@@ -565,13 +579,9 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
         raise InputError(frame_path, None, "not UTF-8 text") from None
     frame, final_newline = frame_from_text(frame_text)
 
-    files = sorted((folder / "sections").glob("*.yaml"))
-    known = {slug: n for n, slug in enumerate(styles)}
-    files.sort(key=lambda p: (known.get(p.stem, len(known)), p.stem))
     sections: list[Section] = []
     where: dict[str, tuple[Path, int]] = {}
-    for path in files:
-        data = path.read_bytes()
+    for path, data in section_files(folder, list(styles)):
         record = cache.get(data)
         if record is None:
             record = parse_section_file(path, data)
@@ -598,16 +608,21 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     return ReadingList(frame, tuple(sections), newline, bool(final_newline)), where
 
 
+def mapping_bytes(path: Path | None) -> bytes:
+    """The mapping file's bytes (the built-in default's when ``path`` is None)."""
+    if path is None:
+        return resources.files("zotsync").joinpath("data/default-mapping.yaml").read_bytes()
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(path, None, f"cannot read mapping: {error.strerror}") from None
+
+
 def load_mapping(path: Path | None) -> Mapping:
     """A mapping file (the built-in default mapping when ``path`` is None)."""
+    data = mapping_bytes(path)
     if path is None:
-        data = resources.files("zotsync").joinpath("data/default-mapping.yaml").read_bytes()
         path = Path("<built-in default-mapping.yaml>")
-    else:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise InputError(path, None, f"cannot read mapping: {error.strerror}") from None
     node, doc = _load_yaml(path, data.decode("utf-8", errors="replace"))
     if not isinstance(doc, dict) or not isinstance(doc.get("venues", {}), dict):
         raise _fail(path, node, "a mapping file has `venues:` mapping names to {type, name}")
