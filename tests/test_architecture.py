@@ -11,7 +11,17 @@ import pytest
 from conftest import REPO
 
 SRC = REPO / "src" / "zotsync"
-CORE = ["model", "mapping", "frame", "ingest", "check", "errors"]
+CORE = [
+    "model",
+    "mapping",
+    "frame",
+    "ingest",
+    "check",
+    "errors",
+    "citekey",
+    "latex",
+    "bibliography",
+]
 ADAPTER_OF = {
     "markdown_it": {"markdown_entry", "markdown_list"},
     "yaml": {"yaml_store", "config"},

@@ -357,10 +357,25 @@ def test_from_zotero_matches_the_entries_and_adds_teammates_items(
             }
         ],
     )
+    sandbox.teammate_write(  # a paper whose key Better BibTeX gave in a teammate's Zotero
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "preprint",
+                "title": "Perceiver: General Perception with Iterative Attention",
+                "date": "2021",
+                "url": "https://arxiv.org/abs/2103.03206",
+                "citationKey": "jaegle2021perceiver",
+                "collections": [fusion],
+            }
+        ],
+    )
     entries = by_key(exported("--collection", FUSION, "--from", "zotero"))
+    assert entries["jaegle2021perceiver"]["eprint"] == "2103.03206"
     added = entries["nagraniAttentionBottlenecksMultimodal2021"]
     assert added["month"] == "December" and added["author"] == "Nagrani, Arsha"
-    assert len(entries) == 22
+    assert len(entries) == 23
     result = run("export", "--collection", "Research Areas/Nope", "--from", "zotero")
     assert result.exit_code == 2 and "no collection 'Research Areas/Nope'" in result.stderr
     # The next sync pulls the paper: its entry keeps the key the export showed.
@@ -374,10 +389,10 @@ def test_from_zotero_matches_the_entries_and_adds_teammates_items(
     assert (
         theirs[key]["ENTRYTYPE"] == "inproceedings" and ours[key]["title"] == theirs[key]["title"]
     )
-    stored = yaml.safe_load(
+    pulled = yaml.safe_load(
         Path("entries", SEQ, "sections", "research-areas--multimodal-fusion.yaml").read_text()
-    )["entries"][-1]
-    assert stored["citation_key"] == key
+    )["entries"][-2:]
+    assert {e["citation_key"] for e in pulled} == {key, "jaegle2021perceiver"}
 
 
 # --------------------------------------------------------------------------- round trips
@@ -448,3 +463,12 @@ def test_every_bib_we_write_parses_back_to_the_same_entries(
             assert back[name] == (months[value] if name == "month" else value), name
             if not bare:  # BibTeX counts every brace, escaped or not: they must balance
                 assert value.count("{") == value.count("}")
+
+
+def test_the_shipped_zotero_fields_are_derived_from_the_schema() -> None:
+    from zotero_fields_gen import render as derive
+
+    shipped = (
+        Path(__file__).resolve().parents[1] / "src" / "zotsync" / "data" / "zotero-fields.json"
+    )
+    assert shipped.read_text() == derive(SHARED / "zotero-schema.json")
