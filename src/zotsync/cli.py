@@ -492,7 +492,7 @@ def export(
 
     \b
     zotsync export --collection "Research Areas/Multimodal Fusion" -o fusion.bib
-    zotsync export --format biblatex --from zotero > list.bib
+    zotsync export --list my-list --format biblatex --from zotero > list.bib
 
     Citation keys follow Better BibTeX's default (auth.lower + shorttitle(3,3) + year,
     a/b/... on clashes); an entry's key is generated once, stored in its YAML (written
