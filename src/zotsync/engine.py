@@ -72,6 +72,16 @@ class SyncReport:
     requests: int = 0
 
 
+def _report_earlier_rounds(final: Plan, earlier: list[Plan]) -> None:
+    """What earlier rounds of this sync did to the list (pulled, added, moved, adopted) goes
+    in the report with the last round's plan: the user hears of it once, in order."""
+    for plan in reversed(earlier):
+        final.local[:0] = plan.local
+        final.pulls[:0] = [p for p in plan.pulls if p not in final.pulls]
+        final.adopted[:0] = [a for a in plan.adopted if a not in final.adopted]
+        final.gone_remotely[:0] = [g for g in plan.gone_remotely if g not in final.gone_remotely]
+
+
 def _sends(write: Write) -> bool:
     """Whether a planned write needs a request (some only record an adoption in the state)."""
     return write.action != "forget" and (write.version == 0 or bool(write.data))
@@ -282,6 +292,10 @@ def run_library(
     turn against that snapshot, then leave every state at the final library version, so that
     the next sync with nothing to do costs one request whatever the number of lists."""
     written: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
+    applied: dict[str, list[Plan]] = {job.name: [] for job in jobs}  # plans of every round
+    # Where each state stood before this sync: while a conflict stands the state stays
+    # there (not at the start of a later round), so the Zotero edit in it is read again.
+    started = {job.name: job.state.version for job in jobs}
     fresh = any(job.fresh for job in jobs)
     for round_number in range(1, ROUNDS + 1):
         base_state = min(jobs, key=lambda job: job.state.version).state
@@ -289,7 +303,6 @@ def run_library(
         fresh = False
         reports: dict[str, SyncReport] = {}
         replan = False
-        started = {job.name: job.state.version for job in jobs}
         for job in jobs:
             plan = plan_sync(
                 job.desired,
@@ -302,6 +315,7 @@ def run_library(
                 prefer=prefer,
             )
             reports[job.name] = SyncReport(plan, written[job.name], round_number)
+            applied[job.name].append(plan)
             if not allow_empty:
                 check_empty_side(job, plan)
             if dry_run:
@@ -322,7 +336,10 @@ def run_library(
                 written[job.name][action] = written[job.name].get(action, 0) + count
             if applier.failures:
                 raise SyncFailed(f"{job.name}: Zotero refused: " + "; ".join(applier.failures[:5]))
-            if applier.replan:
+            # Entries just added from Zotero got a citation key in the list: one more round
+            # writes it to their items now, rather than leaving it to the next sync.
+            added = any(change.action == "add" for change in plan.local)
+            if applier.replan or (added and job.apply_local is not None):
                 replan = True
                 break
         for report in reports.values():
@@ -330,6 +347,8 @@ def run_library(
         if dry_run:
             return reports
         if not replan:
+            for name, report in reports.items():
+                _report_earlier_rounds(report.plan, applied[name][:-1])
             for job in jobs:
                 plan = reports[job.name].plan
                 unresolved = plan.conflicts or (plan.pulls and job.apply_local is None)

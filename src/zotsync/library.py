@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from zotsync import killswitch
 from zotsync.config import ListConfig
 from zotsync.credentials import ENV, api_key
 from zotsync.errors import InputError, UserError
@@ -156,7 +157,7 @@ class StateFile:
             lines = self.journal_path.read_text("utf-8").splitlines()
         except FileNotFoundError:
             return
-        for line in lines:
+        for n, line in enumerate(lines):
             try:
                 batch = json.loads(line)
                 for collection in batch["collections"]:
@@ -165,7 +166,11 @@ class StateFile:
                     state.set_item(entry_id, record)
                 state.version = int(batch["version"])
             except (ValueError, KeyError, TypeError):
-                break  # a torn last line
+                # A torn last line: cut it off, or the next batch appended to it would be
+                # torn too.
+                kept = "".join(f"{good}\n" for good in lines[:n])
+                atomic_write(self.journal_path, kept.encode("utf-8"))
+                break
 
     def journal(self, state: SyncState, items: set[str], collections: set[SectionPath]) -> None:
         batch = {
@@ -176,8 +181,9 @@ class StateFile:
             ],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.journal_path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(batch, sort_keys=True, ensure_ascii=False) + "\n")
+        line = json.dumps(batch, sort_keys=True, ensure_ascii=False) + "\n"
+        with self.journal_path.open("ab") as handle:
+            killswitch.write(handle, line.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
 

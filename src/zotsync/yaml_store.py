@@ -17,17 +17,20 @@ files (PyYAML needs ~1 s per 10,000 entries, the cache ~50 ms).
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Mapping as AnyMapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zotsync import killswitch
 from zotsync.errors import InputError
 from zotsync.frame import ReadingList, frame_from_text, frame_to_text
 from zotsync.mapping import Mapping, VenueTable
@@ -207,7 +210,7 @@ def atomic_write(path: Path, data: bytes) -> bool:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            killswitch.write(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -215,7 +218,20 @@ def atomic_write(path: Path, data: bytes) -> bool:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    _remove_stale_temps(path)
     return True
+
+
+_STARTED = time.time()
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files of ``path`` left by a process killed mid-write (older than this process:
+    not a concurrent writer's), so that a crash leaves no litter in the user's folder."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if stale.stat().st_mtime < _STARTED:
+                stale.unlink()
 
 
 def planned_files(reading_list: ReadingList) -> dict[str, bytes]:

@@ -20,6 +20,7 @@ import ipaddress
 import json
 import secrets
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -211,6 +212,12 @@ class Sandbox:
 
     # ---------------------------------------------------------------- test helpers
 
+    @property
+    def request_count(self) -> int:
+        """Requests received so far (dropped ones included): ``Fault.at`` counts from here."""
+        with self._count_lock:
+            return self._count
+
     def inject(self, *faults: Fault) -> None:
         self.faults.extend(faults)
 
@@ -266,6 +273,12 @@ class Sandbox:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, timed out) is no server error."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler], sandbox: Sandbox) -> None:
         if ":" in address[0]:
