@@ -14,6 +14,7 @@ time the same work in-process, without start-up and imports (about 0.1 s).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import random
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 VENUES = ["ICLR", "NeurIPS", "ICML", "ACL", "EMNLP", "CVPR", "ICCV", "AAAI", "TPAMI", "arXiv"]
 WORDS = [
@@ -84,6 +86,14 @@ _CHILD = (
     "sys.argv = ['zotsync'] + sys.argv[1:]\n"
     "runpy.run_module('zotsync', run_name='__main__')\n"
 )
+
+
+def work_dir(prefix: str) -> Any:
+    """A temporary folder, removed afterwards unless ZOTSYNC_KEEP_TMP is set (the secret
+    sweep reads what the benchmarks wrote)."""
+    if os.environ.get("ZOTSYNC_KEEP_TMP"):
+        return contextlib.nullcontext(tempfile.mkdtemp(prefix=prefix))
+    return tempfile.TemporaryDirectory(prefix=prefix)
 
 
 def run(args: list[str], cwd: Path) -> tuple[float, float, int]:

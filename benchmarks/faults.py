@@ -39,7 +39,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -48,6 +47,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_lists import work_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO.parent / "shared" / "zotero-schema.json"
@@ -403,7 +405,7 @@ def run_matrix(
     scenarios: list[str], kinds: list[str], quick: bool, echo: Callable[[str], None] = print
 ) -> list[dict[str, Any]]:
     rows = []
-    with tempfile.TemporaryDirectory(prefix="zotsync-faults-") as tmp:
+    with work_dir("zotsync-faults-") as tmp:
         matrix = Matrix(Path(tmp))
         for scenario in scenarios:
             reference, requests, status = matrix.reference(scenario)

@@ -9,6 +9,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
 from zotsync.cli import main
+from zotsync.sandbox.server import DEFAULT_KEY
 
 # CI runs with CI=true: a fixed, derandomised profile so a red build is reproducible.
 settings.register_profile(
@@ -33,8 +34,12 @@ if not SEED_000.exists():
 
 
 def run(*args: str | os.PathLike[str], input: str | None = None) -> Result:
-    """Run the zotsync CLI in-process, as a user would from the shell."""
-    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+    """Run the zotsync CLI in-process, as a user would from the shell.  Every command of
+    every test is also a leak check: no API key the tests use may appear in its output."""
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+    for secret in (KEY, "readonlykey"):
+        assert secret not in result.output, f"zotsync {args[0]} printed an API key"
+    return result
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -75,7 +80,7 @@ def project(tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------- sandbox
 
 GROUP = 4242
-KEY = "zotsyncsandboxkey"
+KEY = DEFAULT_KEY  # "zotsyncsandboxkey", or ZOTSYNC_SANDBOX_KEY (the secret sweep's canary)
 SCHEMA_FILE = SHARED / "zotero-schema.json"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx2
 
-from conftest import SCHEMA_FILE
+from conftest import KEY, SCHEMA_FILE
 
 
 def serve(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
@@ -87,9 +87,7 @@ def test_serve_with_a_fault_from_the_command_line(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
-        with httpx2.Client(
-            base_url=url, headers={"Zotero-API-Key": "zotsyncsandboxkey"}, trust_env=False
-        ) as http:
+        with httpx2.Client(base_url=url, headers={"Zotero-API-Key": KEY}, trust_env=False) as http:
             first = http.get("/groups/1/items")
             assert (first.status_code, first.headers["Retry-After"]) == (429, "2")
             assert http.get("/groups/1/items").status_code == 200

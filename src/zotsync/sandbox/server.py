@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
+import re
 import secrets
 import socket
 import sys
@@ -35,7 +37,9 @@ from zotsync.sandbox.schema import Schema, load_schema
 from zotsync.sandbox.store import Store
 
 FAULT_KINDS = ("drop-before", "drop-after", "500", "503", "429", "backoff", "teammate")
-DEFAULT_KEY = "zotsyncsandboxkey"
+# The key the sandbox accepts by default (a local test server's, not a Zotero secret);
+# ZOTSYNC_SANDBOX_KEY replaces it, e.g. with a canary for the secret sweep.
+DEFAULT_KEY = os.environ.get("ZOTSYNC_SANDBOX_KEY") or "zotsyncsandboxkey"
 DEFAULT_USER = "sandbox"
 TEAMMATE = "teammate"
 
@@ -270,6 +274,14 @@ class Sandbox:
                 self._log.flush()
 
 
+_KEY_PARAM = re.compile(r"(^|&)key=[^&]*")
+
+
+def _redacted(query: str) -> str:
+    """A request's query for the log, without an API key given as ``?key=``."""
+    return _KEY_PARAM.sub(r"\1key=REDACTED", query)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -349,12 +361,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
         sandbox.record(
             LoggedRequest(
-                self.command, parts.path, parts.query, response.status, len(response.body), kind
+                self.command,
+                parts.path,
+                _redacted(parts.query),
+                response.status,
+                len(response.body),
+                kind,
             )
         )
 
     def _drop(self, sandbox: Sandbox, parts: Any, kind: str) -> None:
         self.close_connection = True
-        sandbox.record(LoggedRequest(self.command, parts.path, parts.query, 0, 0, kind))
+        sandbox.record(LoggedRequest(self.command, parts.path, _redacted(parts.query), 0, 0, kind))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
