@@ -167,6 +167,13 @@ class _Applier:
         self.written: dict[str, int] = {}
         self.replan = False
         self.failures: list[str] = []
+        # While a conflict stands, the state's version is held where the sync started, in
+        # the journal and in every save: a run killed half-way must not resume after the
+        # Zotero edit in the conflict (it would then see no edit and push the list's value).
+        self.hold: int | None = None
+
+    def _advance(self, version: int) -> None:
+        self.state.version = version if self.hold is None else self.hold
 
     def run(self, plan: Plan, version: int) -> None:
         for phase in plan.phases:
@@ -184,7 +191,7 @@ class _Applier:
                     self.progress(len(batch))
             if self.replan:
                 return
-        self.state.version = version
+        self._advance(version)
         self.store.save(self.state)
 
     def _post(self, kind: str, batch: list[Write], version: int) -> int:
@@ -210,7 +217,7 @@ class _Applier:
         if not self.replan:
             # After a per-object 404/409/412 the version stays where it was before this batch,
             # so that the re-read covers whatever the batch ran into.
-            self.state.version = new_version
+            self._advance(new_version)
         self.remote.version = new_version
         self.store.journal(self.state, self.dirty_items, self.dirty_collections)
         self.dirty_items.clear()
@@ -328,6 +335,8 @@ def run_library(
                     key = f"{change.action} in the list"
                     written[job.name][key] = written[job.name].get(key, 0) + 1
             applier = _Applier(library, job.state, job.store, progress, remote)
+            if plan.conflicts or (plan.pulls and job.apply_local is None):
+                applier.hold = started[job.name]
             try:
                 applier.run(plan, remote.version)
             except LibraryChanged:

@@ -34,7 +34,13 @@ from zotsync.frame import ReadingList
 from zotsync.mapping import Mapping, item_fields
 from zotsync.model import SectionPath
 from zotsync.plan import desired_library
-from zotsync.yaml_store import CACHE_DIR, atomic_write, section_files, section_order
+from zotsync.yaml_store import (
+    CACHE_DIR,
+    atomic_write,
+    finish_pending_save,
+    section_files,
+    section_order,
+)
 
 FORMATS = ("bibtex", "biblatex", "csljson")
 
@@ -254,6 +260,7 @@ def export_entries(
     the whole list (only when a file changed)."""
     from zotsync import __version__
 
+    finish_pending_save(folder)  # a save a crash interrupted: complete it before reading
     salt = _digest(__version__, fmt, repr(options), mapping_bytes, list_name, root)
     cache = ExportCache(folder, fmt, salt)
     meta = (folder / "list.yaml").read_bytes()

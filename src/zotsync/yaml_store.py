@@ -206,13 +206,8 @@ def atomic_write(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _write_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            killswitch.write(handle, data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -220,6 +215,22 @@ def atomic_write(path: Path, data: bytes) -> bool:
         raise
     _remove_stale_temps(path)
     return True
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a new fsynced temp file beside ``path`` (removed again on an error)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            killswitch.write(handle, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
 
 
 _STARTED = time.time()
@@ -245,40 +256,85 @@ def planned_files(reading_list: ReadingList) -> dict[str, bytes]:
     return files
 
 
+PENDING = ".zotsync-pending.json"
+
+
 def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False) -> list[str]:
     """Write the list folder; returns the relative paths written or deleted.
 
-    Section files go first and the frame last, so an interrupted save leaves entries that the
-    next render still places (in their sections) and the next ingest rewrites consistently.
+    All or nothing across files: the new files are written as temp files first, then a
+    small ``.zotsync-pending.json`` names the renames and deletions, then they are done and
+    it is removed.  Killed before it exists, the old list stands; after, the next load
+    finishes the save.  (A paper moved between two section files is never in both, nor in
+    neither.)
     """
+    finish_pending_save(folder)
     files = planned_files(reading_list)
-    changed: list[str] = []
-    order = sorted(files, key=lambda name: (not name.startswith("sections/"), name))
     cache = _Cache(folder)
-    for name in order:
-        path = folder / name
+    changed: list[str] = []
+    for name in sorted(files, key=lambda name: (not name.startswith("sections/"), name)):
         data = files[name]
         if name.startswith("sections/"):
             cache.remember(data, _section_record(reading_list, name, data))
-        if dry_run:
-            try:
-                same = path.read_bytes() == data
-            except FileNotFoundError:
-                same = False
-            if not same:
-                changed.append(name)
-        elif atomic_write(path, data):
+        try:
+            same = (folder / name).read_bytes() == data
+        except FileNotFoundError:
+            same = False
+        if not same:
             changed.append(name)
     stale = sorted(
-        p for p in (folder / "sections").glob("*.yaml") if f"sections/{p.name}" not in files
+        f"sections/{p.name}"
+        for p in (folder / "sections").glob("*.yaml")
+        if f"sections/{p.name}" not in files
     )
-    for path in stale:
-        changed.append(f"sections/{path.name}")
-        if not dry_run:
-            path.unlink()
-    if not dry_run:
-        cache.save()
-    return changed
+    if dry_run:
+        return changed + stale
+    if len(changed) + len(stale) == 1 and changed:
+        atomic_write(folder / changed[0], files[changed[0]])
+    elif changed or stale:
+        temps: list[Path] = []
+        try:
+            for name in changed:
+                temps.append(_write_temp(folder / name, files[name]))
+        except BaseException:
+            for tmp in temps:
+                tmp.unlink(missing_ok=True)
+            raise
+        plan = {
+            "replace": [
+                [str(Path(name).parent / tmp.name), name]
+                for tmp, name in zip(temps, changed, strict=True)
+            ],
+            "delete": stale,
+        }
+        atomic_write(folder / PENDING, json.dumps(plan).encode("utf-8"))
+        finish_pending_save(folder)
+    cache.save()
+    return changed + stale
+
+
+def finish_pending_save(folder: Path) -> None:
+    """Complete a save that was interrupted after its temp files were all written; remove
+    the temp files of one interrupted before (the old files are then intact)."""
+    pending = folder / PENDING
+    try:
+        plan = json.loads(pending.read_text("utf-8"))
+    except FileNotFoundError:
+        plan = None
+    except (OSError, ValueError):
+        plan = {"replace": [], "delete": []}  # cannot be: it is written atomically
+    if plan is not None:
+        for tmp, name in plan["replace"]:
+            with contextlib.suppress(FileNotFoundError):  # renamed before the interruption
+                os.replace(folder / tmp, folder / name)
+        for name in plan["delete"]:
+            (folder / name).unlink(missing_ok=True)
+        pending.unlink(missing_ok=True)
+    for where in (folder, folder / "sections", folder / CACHE_DIR):
+        for stale in where.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                if stale.stat().st_mtime < _STARTED:
+                    stale.unlink()
 
 
 def _section_record(reading_list: ReadingList, name: str, data: bytes) -> dict[str, Any]:
@@ -571,6 +627,7 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
 
     Raises :class:`InputError` (``file:line: what is wrong``) on the first broken file.
     """
+    finish_pending_save(folder)
     meta_path = folder / "list.yaml"
     frame_path = folder / "frame.md"
     if not meta_path.is_file() or not frame_path.is_file():
