@@ -93,6 +93,17 @@ class Changes:
     deleted_collections: list[str]
 
 
+def _one_line(error: Exception) -> str:
+    """pyzotero's "Code: 400\\nURL: …\\nMethod: …\\nResponse: …" as "400: <response>"."""
+    parts = {}
+    for line in str(error).splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip() in ("Code", "Response"):
+            parts[name.strip()] = value.strip()
+    text = f"{parts['Code']}: {parts.get('Response', '')}" if "Code" in parts else str(error)
+    return " ".join(text.split())[:300]
+
+
 class ZoteroLibrary:
     """One group library at one endpoint, with one API key."""
 
@@ -134,9 +145,7 @@ class ZoteroLibrary:
                 f"{what}: group {self.group_id} not found at {self.endpoint}"
             ) from None
         except pyzotero_errors.PyZoteroError as error:
-            raise RemoteError(
-                f"{what}: {self.endpoint} answered: {str(error).strip()[:300]}"
-            ) from None
+            raise RemoteError(f"{what}: {self.endpoint} answered {_one_line(error)}") from None
         except httpx2.HTTPError as error:
             raise RemoteError(f"{what}: no answer from {self.endpoint} ({error})") from None
 
