@@ -94,3 +94,28 @@ def test_serve_with_a_fault_from_the_command_line(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_the_schema_is_downloaded_once_into_the_user_cache(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With no schema anywhere, the sandbox fetches Zotero's public /schema (here: another
+    sandbox's, which serves it as the real API does) into the cache, once."""
+    from zotsync.sandbox.schema import Schema, find_schema
+
+    cache = tmp_path / "cache" / "zotero-schema.json"
+    found = find_schema(search=[], cache=cache, url=f"{sandbox.url}/schema")
+    assert found == cache and Schema.from_bytes(cache.read_bytes()).version == 41
+    before = len(sandbox.requests)
+    assert find_schema(search=[], cache=cache, url=f"{sandbox.url}/schema") == cache
+    assert len(sandbox.requests) == before  # the cached copy, no second download
+
+
+def test_no_schema_and_no_network_is_one_clear_error(tmp_path: Path) -> None:
+    from zotsync.errors import UserError
+    from zotsync.sandbox.schema import find_schema
+
+    try:
+        find_schema(search=[], cache=tmp_path / "s.json", url="http://127.0.0.1:9/schema")
+    except UserError as error:
+        assert "could not be read" in str(error) and "--schema FILE" in str(error)
+    else:
+        raise AssertionError("no error")

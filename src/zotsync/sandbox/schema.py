@@ -2,8 +2,9 @@
 
 The schema is not shipped with zotsync: its repository (zotero/zotero-schema) carries no
 licence, so we read it from where the user has it: ``--schema FILE``, ``ZOTSYNC_SCHEMA``, or a
-``zotero-schema.json`` in ``../shared`` (the workplace layout) or the current folder.  Download
-it from https://api.zotero.org/schema when none of these exists.
+``zotero-schema.json`` in ``../shared`` (the workplace layout) or the current folder, or the
+copy downloaded once from Zotero's public API (https://api.zotero.org/schema, no key needed)
+into the user cache when none of these exists.
 """
 
 from __future__ import annotations
@@ -101,29 +102,66 @@ class Schema:
         )
 
 
-def find_schema(explicit: Path | None = None) -> Path:
-    """Where the schema is: explicit path, $ZOTSYNC_SCHEMA, ../shared or ./ (see module doc)."""
-    candidates: list[Path] = []
-    if explicit is not None:
-        candidates.append(explicit)
-    elif os.environ.get(SCHEMA_ENV):
-        candidates.append(Path(os.environ[SCHEMA_ENV]))
-    else:
-        here = Path.cwd().resolve()
-        for folder in (here, *here.parents):
-            candidates.append(folder / SCHEMA_NAME)
-            candidates.append(folder.parent / "shared" / SCHEMA_NAME)
-        package_repo = Path(__file__).resolve().parents[3]
-        candidates.append(package_repo.parent / "shared" / SCHEMA_NAME)
-    for path in candidates:
+SCHEMA_URL = "https://api.zotero.org/schema"
+
+
+def user_cache() -> Path:
+    """Where a downloaded schema is kept: ``$XDG_CACHE_HOME/zotsync`` (``~/.cache/zotsync``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "zotsync" / SCHEMA_NAME
+
+
+def find_schema(
+    explicit: Path | None = None,
+    *,
+    search: list[Path] | None = None,
+    cache: Path | None = None,
+    url: str = SCHEMA_URL,
+) -> Path:
+    """Where the schema is: explicit path, $ZOTSYNC_SCHEMA, this folder and its parents
+    (and their ``../shared``), the user cache; else it is downloaded once from Zotero's
+    public API (no key) into the user cache."""
+    if explicit is not None or os.environ.get(SCHEMA_ENV):
+        path = explicit if explicit is not None else Path(os.environ[SCHEMA_ENV])
         if path.is_file():
             return path
-    where = candidates[0] if explicit or os.environ.get(SCHEMA_ENV) else "../shared or ."
-    raise UserError(
-        f"the sandbox needs Zotero's item schema and found none in {where}: download "
-        f"https://api.zotero.org/schema to {SCHEMA_NAME}, then pass --schema FILE or set "
-        f"{SCHEMA_ENV}"
-    )
+        raise UserError(
+            f"{path}: no such file (Zotero's item schema, see `zotsync sandbox serve --help`)"
+        )
+    cache = cache or user_cache()
+    if search is None:
+        here = Path.cwd().resolve()
+        search = []
+        for folder in (here, *here.parents):
+            search += [folder / SCHEMA_NAME, folder.parent / "shared" / SCHEMA_NAME]
+        package_repo = Path(__file__).resolve().parents[3]
+        search.append(package_repo.parent / "shared" / SCHEMA_NAME)
+    for path in [*search, cache]:
+        if path.is_file():
+            return path
+    return _download(url, cache)
+
+
+def _download(url: str, cache: Path) -> Path:
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from zotsync.yaml_store import atomic_write
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            data = response.read()
+        Schema.from_bytes(data)
+    except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError) as error:
+        raise UserError(
+            f"the sandbox needs Zotero's item schema: none in ../shared or ., and {url} could "
+            f"not be read ({error}); download it to {SCHEMA_NAME} and pass --schema FILE or "
+            f"set {SCHEMA_ENV}"
+        ) from None
+    atomic_write(cache, data)
+    sys.stderr.write(f"zotsync: fetched Zotero's item schema from {url} into {cache}\n")
+    return cache
 
 
 def load_schema(explicit: Path | None = None) -> Schema:
