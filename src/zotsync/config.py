@@ -132,7 +132,7 @@ STARTER = """\
 # Paths are relative to this file.  See README.md for every key.
 lists:
   my-reading-list:
-    markdown: entries/my-reading-list/README.md   # the rendered awesome list
+    markdown: README.md                           # the awesome list, as GitHub shows it
     entries: entries/my-reading-list              # canonical YAML entries (commit them)
     mapping: mappings/default.yaml                # venue -> item type, link labels...
     collection: My Reading List                   # root collection in Zotero
