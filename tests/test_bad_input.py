@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_000, run, snapshot
+from conftest import CORPUS_LISTS, SEED_000, run, snapshot
 
 
 def test_not_utf8_names_file_and_line(tmp_path: Path) -> None:
@@ -217,3 +217,22 @@ def test_a_hand_broken_style_in_list_yaml_is_a_clear_error(seed_lists: dict[str,
     assert result.exit_code == 2
     assert result.stderr.startswith(f"zotsync: {meta}:")
     assert "link_form must be one of" in result.stderr
+
+
+def test_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    """`zotsync render | head`: no "Broken pipe" message, the status of a SIGPIPE."""
+    import subprocess
+    import sys
+
+    big = next(p for p in CORPUS_LISTS if "Diffusion" in str(p))
+    assert run("ingest", big, "--entries", tmp_path / "e").exit_code == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zotsync", "render", "--entries", str(tmp_path / "e")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == b""

@@ -7,8 +7,10 @@ found the Markdown stale; 2 a user error (bad file, option or config), with one 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +46,11 @@ def _handle_errors(func: F) -> F:
         except ZotsyncError as error:
             click.echo(f"zotsync: {error}", err=True)
             sys.exit(error.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`zotsync check | head`): stop quietly, as cat does.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"zotsync: {where}{error.strerror or error}", err=True)
