@@ -384,3 +384,39 @@ def test_conflicts_are_left_alone_and_zotero_only_changes_are_not_overwritten(
     assert lib["items"][other_key]["date"] == "2019-11-10"
     titles = {d["title"] for d in tops(lib)}
     assert "MFAS: Multimodal Fusion Architecture Search (v2)" in titles  # the rest went through
+
+
+def test_a_standing_conflict_is_reported_by_every_sync_not_skipped(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """The no-op fast path (one conditional request, entries not parsed) is taken only after
+    a sync that ended clean: a conflict is reported again, and a later edit is synced."""
+    sync()
+    lib = library(sandbox)
+    key, data = next(
+        (k, d)
+        for k, d in lib["items"].items()
+        if d.get("title") == "Dual Low-Rank Multimodal Fusion"
+    )
+    sandbox.teammate_write(
+        GROUP, "item", [{"key": key, "version": data["version"], "title": "Zotero's title"}]
+    )
+    fusion = Path(
+        "entries/multimodal-sequence-learning/sections/research-areas--multimodal-fusion.yaml"
+    )
+    fusion.write_text(
+        fusion.read_text().replace(
+            "title: Dual Low-Rank Multimodal Fusion", "title: The list's title"
+        )
+    )
+    for _ in range(2):
+        result = run("sync")
+        assert (
+            result.exit_code == 3
+            and "conflict  dual-low-rank-multimodal-fusion-2020.title" in result.output
+        )
+    assert run("sync", "--prefer", "list").exit_code == 0
+    before = len(sandbox.requests)
+    assert "nothing to do" in run("sync").output
+    assert len(sandbox.requests) - before == 1
+    assert next(
+        d for d in library(sandbox)["items"].values() if d.get("title") == "The list's title"
+    )

@@ -57,8 +57,10 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 def fold(text: str) -> str:
     """``Vũ Ngọc`` -> ``Vu Ngoc``: accents dropped, letters transliterated, the rest removed."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(c for c in decomposed if c.isascii())
+    return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
 def _auth(creators: Iterable[dict[str, Any]]) -> str:
@@ -70,9 +72,13 @@ def _auth(creators: Iterable[dict[str, Any]]) -> str:
 
 
 def _shorttitle(title: str) -> str:
-    words = _WORD.findall(fold(_APOSTROPHES.sub("", title)))
-    kept = [w for w in words if w.lower() not in SKIP_WORDS][:3]
-    return "".join(w[0].upper() + w[1:] for w in kept)
+    kept: list[str] = []
+    for word in _WORD.findall(fold(_APOSTROPHES.sub("", title))):
+        if word.lower() not in SKIP_WORDS:
+            kept.append(word[0].upper() + word[1:])
+            if len(kept) == 3:
+                break
+    return "".join(kept)
 
 
 def base_key(creators: Iterable[dict[str, Any]], title: str, date: str) -> str:

@@ -837,6 +837,11 @@ def sync(
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
     reports = []
     try:
+        if not prune and prefer is None:
+            quick = _nothing_to_do(config, list_name, sandboxes, dry_run)
+            if quick is not None:
+                _echo_quick(quick, as_json)
+                return
         # Lists of one library sync together: one read of the library for all of them.
         by_library: dict[tuple[str, int], list[tuple[Any, Any, ListJob]]] = {}
         for item in config.select(list_name):
@@ -875,6 +880,12 @@ def sync(
             finally:
                 library.close()
             requests = library.requests
+            if not dry_run:
+                from zotsync.quick import remember
+
+                for item, target, job in members:
+                    clean = not results[item.name].plan.conflicts
+                    remember(item, target.state_path, job.state.version if clean else None)
             for name, report in results.items():
                 plan = report.plan
                 summary = {
@@ -909,6 +920,70 @@ def sync(
         _echo_json(reports if len(reports) > 1 else reports[0])
     if any(report["conflicts"] for report in reports):
         sys.exit(3)  # conflicts were left alone: CI must notice
+
+
+def _nothing_to_do(
+    config: Any, list_name: str | None, sandboxes: Any, dry_run: bool
+) -> list[dict[str, Any]] | None:
+    """The sync reports when nothing changed on either side since the last clean sync (one
+    request per library, entries not parsed), else None: the full sync runs, and the
+    record of the last clean sync is forgotten until it ends clean again."""
+    from zotsync.library import resolve
+    from zotsync.quick import library_unchanged, remember, unchanged_since
+
+    selected = config.select(list_name)
+    libraries: dict[tuple[str, int, str], list[tuple[Any, Any, int | None]]] = {}
+    for item in selected:
+        target = resolve(item, config.path.parent, sandboxes)
+        version = unchanged_since(item, target.state_path)
+        libraries.setdefault((target.endpoint, target.group, target.key), []).append(
+            (item, target, version)
+        )
+    quick = all(v is not None for members in libraries.values() for _, _, v in members)
+    reports: list[dict[str, Any]] = []
+    for (endpoint, group, key), members in libraries.items():
+        versions = {version for _, _, version in members}
+        quick = quick and len(versions) == 1
+        if quick:
+            version = versions.pop()
+            assert version is not None
+            quick = library_unchanged(endpoint, group, key, version)
+        if not quick:
+            if not dry_run:
+                for item, target, _ in [m for ms in libraries.values() for m in ms]:
+                    remember(item, target.state_path, None)
+            return None
+        where = "the sandbox" if members[0][1].sandbox else f"group {group} at {endpoint}"
+        reports.extend(
+            {
+                "list": item.name,
+                "library": where,
+                "dry_run": dry_run,
+                "planned": {},
+                "written": {},
+                "adopted": [],
+                "conflicts": [],
+                "pulled": [],
+                "changes": [],
+                "gone_in_zotero": [],
+                "requests": 1,
+            }
+            for item, _, _ in members
+        )
+    return reports
+
+
+def _echo_quick(reports: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        _echo_json(reports if len(reports) > 1 else reports[0])
+        return
+    libraries: dict[str, None] = {}
+    for report in reports:
+        what = "plan\n  nothing to do" if report["dry_run"] else "nothing to do"
+        click.echo(f"{report['list']} -> {report['library']}: {what}")
+        libraries[report["library"]] = None
+    for where in libraries:
+        click.echo(f"{where}: 1 request(s)")
 
 
 def _local_writer(

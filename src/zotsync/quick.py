@@ -1,0 +1,85 @@
+"""The no-op sync, fast: nothing changed on either side since the last sync.
+
+After a sync that ended clean (no conflict left), each list records in its cache the SHA-1 of
+everything the sync reads locally (entry files, mapping, sync state, its config) and the
+library version it ended at.  The next sync first compares: when no local byte changed and
+one conditional request (``If-Modified-Since-Version``) answers 304, there is nothing to do,
+and the entries are not even parsed.  Anything else (a changed file, a 200, an error) goes the
+full way, which handles it; the check costs one request then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from zotsync import __version__
+from zotsync.config import ListConfig
+from zotsync.yaml_store import CACHE_DIR, atomic_write, mapping_bytes
+
+RECORD = "last-sync.json"
+
+
+def local_digest(item: ListConfig, state_path: Path) -> str:
+    """SHA-1 of what a sync of ``item`` reads locally."""
+    h = hashlib.sha1(usedforsecurity=False)
+    h.update(repr((__version__, item.name, item.collection, item.library)).encode())
+    files = sorted(
+        p
+        for p in item.entries.rglob("*")
+        if p.is_file() and CACHE_DIR not in p.parts and not p.name.endswith(".tmp")
+    )
+    for path in [*files, state_path, state_path.with_name(state_path.name + ".journal")]:
+        h.update(str(path).encode() + b"\0")
+        with contextlib.suppress(FileNotFoundError):
+            h.update(path.read_bytes())
+        h.update(b"\0")
+    h.update(mapping_bytes(item.mapping))
+    return h.hexdigest()
+
+
+def remember(item: ListConfig, state_path: Path, version: int | None) -> None:
+    """Record a clean sync's end (``version``), or forget it (None: a conflict stands)."""
+    path = item.entries / CACHE_DIR / RECORD
+    if version is None:
+        path.unlink(missing_ok=True)
+        return
+    record = {"digest": local_digest(item, state_path), "version": version}
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        atomic_write(path, json.dumps(record).encode())
+
+
+def unchanged_since(item: ListConfig, state_path: Path) -> int | None:
+    """The library version of the last clean sync, if no local byte changed since."""
+    try:
+        record = json.loads((item.entries / CACHE_DIR / RECORD).read_text())
+        if record["digest"] == local_digest(item, state_path):
+            return int(record["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def library_unchanged(endpoint: str, group: int, key: str, version: int) -> bool:
+    """One conditional request: True when Zotero answers 304 (the library is at
+    ``version``); False on anything else, which the full sync then reads and handles."""
+    request = urllib.request.Request(
+        f"{endpoint}/groups/{group}/items?since={version}&format=versions&limit=1",
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Zotero-API-Version": "3",
+            "If-Modified-Since-Version": str(version),
+        },
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # as the client
+    try:
+        with opener.open(request, timeout=30) as response:
+            return bool(response.status == 304)
+    except urllib.error.HTTPError as error:
+        return error.code == 304
+    except (OSError, ValueError):
+        return False
