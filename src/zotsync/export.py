@@ -8,7 +8,6 @@ included).  Collection paths are a section's path below the list's root collecti
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import json
@@ -36,7 +35,8 @@ from zotsync.model import SectionPath
 from zotsync.plan import desired_library
 from zotsync.yaml_store import (
     CACHE_DIR,
-    atomic_write,
+    JsonCache,
+    content_key,
     finish_pending_save,
     section_files,
     section_order,
@@ -203,47 +203,6 @@ def join_blocks(blocks: list[tuple[str, str]], fmt: str) -> str:
     return "\n\n".join(ordered) + ("\n" if ordered else "")
 
 
-class ExportCache:
-    """Each section file's export blocks, keyed by the SHA-1 of the file's bytes (and of
-    the mapping, format and options), in ``.zotsync-cache/export-FORMAT.json``: an export
-    after a small edit redoes only the files that changed."""
-
-    def __init__(self, folder: Path, fmt: str, salt: str) -> None:
-        self.path = folder / CACHE_DIR / f"export-{fmt}.json"
-        self.salt = salt
-        self.files: dict[str, Any] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-            if data.get("salt") == salt:
-                self.files = data["files"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.files = {}
-
-    def get(self, key: str) -> Any:
-        found = self.files.get(key)
-        if found is not None:
-            self.used.add(key)
-        return found
-
-    def put(self, key: str, record: Any) -> None:
-        self.files[key] = record
-        self.used.add(key)
-        self.dirty = True
-
-    def save(self) -> None:
-        stale = set(self.files) - self.used
-        if not self.dirty and not stale:
-            return
-        for key in stale:
-            del self.files[key]
-        payload = json.dumps({"salt": self.salt, "files": self.files}, ensure_ascii=False)
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            self.path.parent.mkdir(exist_ok=True)
-            atomic_write(self.path, payload.encode())
-
-
 def export_entries(
     folder: Path,
     load: Any,
@@ -262,7 +221,9 @@ def export_entries(
 
     finish_pending_save(folder)  # a save a crash interrupted: complete it before reading
     salt = _digest(__version__, fmt, repr(options), mapping_bytes, list_name, root)
-    cache = ExportCache(folder, fmt, salt)
+    # Each section file's blocks, keyed by the SHA-1 of the file: an export after a small
+    # edit redoes only the files that changed.
+    cache = JsonCache(folder / CACHE_DIR / f"export-{fmt}.json", salt)
     meta = (folder / "list.yaml").read_bytes()
     order_key = "order:" + _digest(meta)
     order = cache.get(order_key)
@@ -270,7 +231,7 @@ def export_entries(
         order = section_order(folder, meta)
         cache.put(order_key, order)
     files = section_files(folder, order)
-    records = [cache.get(_digest(data)) for _, data in files]
+    records = [cache.get(content_key(data)) for _, data in files]
     if any(r is None for r in records):
         sections = {s.slug: s for s in load().sections}
         for n, (file_path, data) in enumerate(files):
@@ -278,7 +239,7 @@ def export_entries(
                 records[n] = _section_record(
                     sections[file_path.stem], mapping, list_name, fmt, options
                 )
-                cache.put(_digest(data), records[n])
+                cache.put(content_key(data), records[n])
     first: dict[str, tuple[str, str]] = {}
     chosen: dict[str, None] = {}  # ordered: items sharing a key keep the list's order
     paths: set[SectionPath] = {()}

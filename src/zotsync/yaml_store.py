@@ -270,12 +270,12 @@ def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False)
     """
     finish_pending_save(folder)
     files = planned_files(reading_list)
-    cache = _Cache(folder)
+    cache = _parse_cache(folder)
     changed: list[str] = []
     for name in sorted(files, key=lambda name: (not name.startswith("sections/"), name)):
         data = files[name]
         if name.startswith("sections/"):
-            cache.remember(data, _section_record(reading_list, name, data))
+            cache.put(content_key(data), _section_record(reading_list, name, data))
         try:
             same = (folder / name).read_bytes() == data
         except FileNotFoundError:
@@ -399,55 +399,61 @@ def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
     return entry, line
 
 
-class _Cache:
-    """Parsed section files keyed by the SHA-1 of their bytes, in one JSON file."""
+class JsonCache:
+    """Records keyed by string in one JSON file of ``.zotsync-cache/``, valid while its
+    ``salt`` (format, version, options…) is the same; records a run did not use are dropped
+    when it saves, so the file holds what the list is now."""
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / CACHE_DIR / "sections.json"
-        self.folder = folder
-        self.entries: dict[str, Any] = {}
+    def __init__(self, path: Path, salt: str) -> None:
+        self.path = path
+        self.salt = salt
+        self.records: dict[str, Any] = {}
         self.used: set[str] = set()
         self.dirty = False
         try:
             data = json.loads(self.path.read_text("utf-8"))
-            if data.get("format") == FORMAT:
-                self.entries = data["files"]
+            if data.get("salt") == salt:
+                self.records = data["records"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.entries = {}
+            self.records = {}
 
-    @staticmethod
-    def key(data: bytes) -> str:
-        return hashlib.sha1(data, usedforsecurity=False).hexdigest()
-
-    def get(self, data: bytes) -> Any:
-        key = self.key(data)
-        found = self.entries.get(key)
+    def get(self, key: str) -> Any:
+        found = self.records.get(key)
         if found is not None:
             self.used.add(key)
         return found
 
-    def remember(self, data: bytes, record: dict[str, Any]) -> None:
-        key = self.key(data)
+    def put(self, key: str, record: Any) -> None:
         self.used.add(key)
-        if self.entries.get(key) != record:
-            self.entries[key] = record
+        if self.records.get(key) != record:
+            self.records[key] = record
             self.dirty = True
 
     def save(self) -> None:
-        unused = set(self.entries) - self.used
+        unused = set(self.records) - self.used
         if not self.dirty and not unused:
             return
         for key in unused:
-            del self.entries[key]
+            del self.records[key]
         try:
-            (self.path.parent).mkdir(exist_ok=True)
+            self.path.parent.mkdir(exist_ok=True)
             ignore = self.path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n")
-            payload = json.dumps({"format": FORMAT, "files": self.entries}, ensure_ascii=False)
+            payload = json.dumps({"salt": self.salt, "records": self.records}, ensure_ascii=False)
             atomic_write(self.path, payload.encode())
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def content_key(data: bytes) -> str:
+    """A file's cache key: the SHA-1 of its bytes."""
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def _parse_cache(folder: Path) -> JsonCache:
+    """Parsed section files and ``list.yaml``, keyed by the SHA-1 of their bytes."""
+    return JsonCache(folder / CACHE_DIR / "sections.json", f"sections-{FORMAT}")
 
 
 def _with_lines(data: bytes, records: list[list[Any]]) -> list[list[Any]]:
@@ -637,12 +643,12 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
             "not a zotsync list folder (no list.yaml and frame.md); "
             "create it with `zotsync ingest LIST.md --entries DIR`",
         )
-    cache = _Cache(folder)
+    cache = _parse_cache(folder)
     meta_bytes = meta_path.read_bytes()
-    meta = cache.get(meta_bytes)
+    meta = cache.get(content_key(meta_bytes))
     if meta is None:
         meta = _parse_meta(meta_path, meta_bytes)
-        cache.remember(meta_bytes, meta)
+        cache.put(content_key(meta_bytes), meta)
     newline = meta["newline"]
     default = EntryStyle.from_dict(meta["default_style"])
     styles = {slug: EntryStyle.from_dict(own) for slug, own in meta["styles"].items()}
@@ -655,10 +661,10 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     sections: list[Section] = []
     where: dict[str, tuple[Path, int]] = {}
     for path, data in section_files(folder, list(styles)):
-        record = cache.get(data)
+        record = cache.get(content_key(data))
         if record is None:
             record = parse_section_file(path, data)
-            cache.remember(data, record)
+            cache.put(content_key(data), record)
         entries = []
         for raw in record["entries"]:
             entry, line = _entry_from_record(raw)
