@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CANARY = "FAKEKEY-zotsync-canary-7f3a9c"
+CANARY = "CANARYzotsyncFAKEKEY7f3a"  # 24 letters and digits, as Zotero keys are
 SERVER_FILES = (".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal")
 
 

@@ -884,7 +884,10 @@ def sync(
                 from zotsync.quick import remember
 
                 for item, target, job in members:
-                    clean = not results[item.name].plan.conflicts
+                    # Conflicts and papers deleted in Zotero are reported by every sync until
+                    # resolved: no fast path past them.
+                    plan = results[item.name].plan
+                    clean = not plan.conflicts and not plan.gone_remotely
                     remember(item, target.state_path, job.state.version if clean else None)
             for name, report in results.items():
                 plan = report.plan
