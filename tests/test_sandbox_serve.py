@@ -50,7 +50,7 @@ def test_serve_prints_its_url_logs_requests_and_stops_on_sigterm(tmp_path: Path)
             assert http.get("/keys/current").json()["username"] == "carol"
     finally:
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=10)
+        _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "sandbox stopped" in err and "abc123" not in err  # keys given are not echoed
     lines = [json.loads(line) for line in log.read_text().splitlines()]

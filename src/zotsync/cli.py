@@ -726,6 +726,12 @@ def serve(
         log_path=log_path,
     )
     server.inject(*parsed_faults)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Before the URL is printed: whoever reads it may send SIGTERM at once.
+    signal.signal(signal.SIGTERM, stop)
     try:
         url = server.bind()
     except OSError as error:
@@ -743,10 +749,6 @@ def serve(
         err=True,
     )
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
