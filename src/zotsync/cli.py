@@ -730,8 +730,10 @@ def serve(
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    # Before the URL is printed: whoever reads it may send SIGTERM at once.
+    # Before the URL is printed: whoever reads it may signal at once.  SIGINT too: a
+    # process started in the background by a shell inherits it ignored.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         url = server.bind()
     except OSError as error:
