@@ -7,9 +7,10 @@ fake API key, then look for it in every file they wrote and everything they prin
 The canary is the key of every sandbox (``ZOTSYNC_SANDBOX_KEY``) and the user's key
 (``ZOTERO_API_KEY``), so every sync, login, whoami and export of the run holds it.  Files
 scanned: pytest's temporary folders, the benchmarks' (kept with ``ZOTSYNC_KEEP_TMP``), and a
-copy of this repository after `zotsync sync` and `zotsync export` (entries, state, caches,
-configs, logs, exports).  Not scanned: the sandbox's own SQLite database, which stands in for
-api.zotero.org and must know the keys it accepts.  Exit 1 if the canary is found anywhere.
+copy of this repository's lists (config, mapping, entries) after `zotsync sync` and
+`zotsync export` (entries, state, caches, the embedded sandbox's state, exports).  Not
+scanned: the sandbox's own SQLite database, which stands in for api.zotero.org and must know
+the keys it accepts.  Exit 1 if the canary is found anywhere.
 """
 
 from __future__ import annotations
@@ -74,10 +75,11 @@ def main() -> int:
         [sys.executable, "benchmarks/faults.py", "--quick"],
         [sys.executable, "benchmarks/scale.py", "1000", "--big-group", "2000", "--naive", "200"],
     ]
-    project = sweep / "project"
-    shutil.copytree(
-        REPO, project, ignore=shutil.ignore_patterns(".git", ".venv", ".zotsync", "*.egg-info")
-    )
+    project = sweep / "project"  # what a user's checkout holds: config, mapping, entries
+    project.mkdir()
+    shutil.copy(REPO / "zotsync.yaml", project)
+    for folder in ("mappings", "entries"):
+        shutil.copytree(REPO / folder, project / folder)
     outputs: list[tuple[str, str]] = []
     for command in runs:
         print("running", " ".join(command[1:]), flush=True)
