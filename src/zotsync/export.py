@@ -77,15 +77,6 @@ def unknown_collection(path: SectionPath, known: Iterable[SectionPath], where: s
     return UserError(f"{where}: no collection {wanted!r}{hint} (collections: {len(names)})")
 
 
-def section_paths(reading_list: ReadingList) -> set[SectionPath]:
-    """Every section path and its ancestors (a parent is a collection even if it is empty)."""
-    paths: set[SectionPath] = set()
-    for section in reading_list.sections:
-        for depth in range(1, len(section.path) + 1):
-            paths.add(section.path[:depth])
-    return paths
-
-
 def from_entries(
     reading_list: ReadingList,
     mapping: Mapping,
