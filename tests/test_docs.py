@@ -103,3 +103,11 @@ def test_the_example_workflow_runs_real_commands() -> None:
     assert any(line[:1] == ["sync"] for line in zotsync_lines)
     sync_step = next(s for s in steps if "zotsync sync" in str(s.get("run", "")))
     assert sync_step["env"]["ZOTERO_API_KEY"] == "${{ secrets.ZOTERO_API_KEY }}"
+
+
+def test_the_example_config_is_a_valid_config() -> None:
+    from zotsync.config import load_config
+
+    config = load_config(REPO / "examples" / "zotsync.yaml")
+    assert [item.name for item in config.lists] == ["my-reading-list"]
+    assert config.lists[0].library == "sandbox" and config.lists[0].markdown is not None
