@@ -87,7 +87,7 @@ def test_every_command_has_help_for_itself_and_its_options() -> None:
         assert (command.help or "").strip(), name
         for param in command.params:
             if isinstance(param, click.Option):
-                assert (param.help or "").strip() or param.name in ("fmt",), f"{name} {param.opts}"
+                assert (param.help or "").strip(), f"{name} {param.opts}"
         result = run(*name.split(), "--help")
         assert result.exit_code == 0 and "Usage: " in result.output
 

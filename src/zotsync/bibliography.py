@@ -10,7 +10,6 @@ citation key.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -210,8 +209,9 @@ _MONTH_NAMES = {
 }
 _WORDS = re.compile(r"[A-Za-z]+")
 _PAGE_DASH = re.compile(r"(?<=\w)\s*[-‐‑‒–—]+\s*(?=\w)")
-_ARXIV_EXTRA = re.compile(r"^arxiv:\s*(\S+?)(?:\s*\[([^\]]+)\])?\s*$", re.IGNORECASE)
-_ARXIV_TITLE = re.compile(r"^arxiv:\s*(\S+?)(?:\s*\[([^\]]+)\])?\s*$", re.IGNORECASE)
+# "arXiv: 1401.2910 [quant-ph]": a line of `extra`, or the journal title Zotero's arXiv
+# translator gives an article.
+_ARXIV = re.compile(r"^arxiv:\s*(\S+?)(?:\s*\[([^\]]+)\])?\s*$", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^?#\s]+?)(?:v\d+)?(?:\.pdf)?$", re.IGNORECASE)
 _EXTRA_FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z .-]*?)\s*[:=]\s*(.*?)\s*$")
 
@@ -305,7 +305,7 @@ def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
     creators = list(item.get("creators", []))
     read = _Item(item_type, fields, creators, tags, list(item.get("notes", [])))
     for line in lines:
-        arxiv = _ARXIV_EXTRA.match(line)
+        arxiv = _ARXIV.match(line)
         if arxiv:
             read.eprint, read.eprint_class = arxiv.group(1), arxiv.group(2) or ""
             continue
@@ -324,7 +324,7 @@ def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
     if not read.eprint and archive_id.lower().startswith("arxiv:"):
         read.eprint = archive_id.split(":", 1)[1].strip()
     title = fields.get("publicationTitle", "")
-    in_title = _ARXIV_TITLE.match(title)
+    in_title = _ARXIV.match(title)
     if in_title:
         read.eprint = read.eprint or in_title.group(1)
         read.eprint_class = read.eprint_class or (in_title.group(2) or "")
@@ -414,7 +414,7 @@ def bib_entry(
     types = _BIBLATEX_TYPES if biblatex else _BIBTEX_TYPES
     entry_type = types.get(item_type, "misc")
     container = f.get("publicationTitle", "")
-    arxiv_journal = item_type in _JOURNALS and bool(_ARXIV_TITLE.match(container))
+    arxiv_journal = item_type in _JOURNALS and bool(_ARXIV.match(container))
     if biblatex and arxiv_journal:
         entry_type, container = "unpublished", ""
     if item_type == "thesis" and not biblatex and "master" in f.get("type", "").lower():
@@ -567,8 +567,3 @@ def csl_item(item: Mapping[str, Any], key: str, zf: ZoteroFields) -> dict[str, A
     if read.eprint and item_type == "preprint":
         out.setdefault("number", f"arXiv:{read.eprint}")
     return dict(sorted(out.items()))
-
-
-def render_csl(items: Iterable[dict[str, Any]]) -> str:
-    ordered = sorted(items, key=lambda i: (str(i["id"]).casefold(), str(i["id"])))
-    return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"

@@ -456,6 +456,7 @@ def check(
     type=click.Choice(["bibtex", "biblatex", "csljson"]),
     default="bibtex",
     show_default=True,
+    help="BibTeX (ASCII, LaTeX-escaped), BibLaTeX (Unicode) or CSL-JSON.",
 )
 @click.option(
     "-o",

@@ -25,7 +25,6 @@ from zotsync.bibliography import (
     bib_entry,
     csl_item,
     render_bib,
-    render_csl,
 )
 from zotsync.citekey import KeyAllocator, base_key
 from zotsync.errors import UserError
@@ -115,12 +114,10 @@ def keyed_items(items: Iterable[dict[str, Any]], taken: Iterable[str] = ()) -> l
 
 
 def render(items: Iterable[Keyed], fmt: str, options: ExportOptions | None = None) -> str:
-    """The export file's text: deterministic, sorted by citation key."""
-    fields = zotero_fields()
-    if fmt == "csljson":
-        return render_csl(csl_item(i.data, i.key, fields) for i in items)
+    """The export file's text: deterministic, sorted by citation key (the same blocks and
+    joining as the cached export of :func:`export_entries`)."""
     options = options or ExportOptions(format=fmt)
-    return render_bib(bib_entry(i.data, i.key, options, fields) for i in items)
+    return join_blocks([(i.key, entry_block(i.data, i.key, fmt, options)) for i in items], fmt)
 
 
 def from_zotero(
