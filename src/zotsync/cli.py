@@ -424,7 +424,7 @@ def check(
 
     findings: list[tuple[str, Finding]] = []
     for target in _targets(ctx, entries, list_name):
-        reading_list, where = load_list(target.entries)
+        reading_list, where = load_list(target.entries, readonly=True)
         venues = load_venues(mapping or target.mapping)
         located = {entry_id: (str(path), line) for entry_id, (path, line) in where.items()}
         rendered = render_list(reading_list)

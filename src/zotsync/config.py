@@ -101,10 +101,21 @@ def _list_config(
             raise InputError(path, _line(fields.get(key)), f"list {name!r}: `{key}` must be text")
         return value
 
-    entries = text("entries", True)
+    def own_path(key: str, required: bool) -> str | None:
+        value = text(key, required)
+        if value is not None and not (base / value).resolve().is_relative_to(base.resolve()):
+            raise InputError(
+                path,
+                _line(fields.get(key)),
+                f"list {name!r}: `{key}` must be a path inside {base.resolve()} "
+                "(zotsync writes only inside its project)",
+            )
+        return value
+
+    entries = own_path("entries", True)
     assert entries is not None
-    markdown = text("markdown", False)
-    mapping = text("mapping", False)
+    markdown = own_path("markdown", False)
+    mapping = own_path("mapping", False)
     library = settings.get("library", "sandbox")
     if library != "sandbox" and not (
         isinstance(library, dict)

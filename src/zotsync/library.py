@@ -25,7 +25,7 @@ from zotsync.credentials import ENV, api_key
 from zotsync.errors import InputError, UserError
 from zotsync.model import SectionPath
 from zotsync.state import SyncState
-from zotsync.yaml_store import atomic_write
+from zotsync.yaml_store import atomic_write, inside
 
 API = "https://api.zotero.org"
 SANDBOX_GROUP = 1
@@ -169,7 +169,7 @@ class StateFile:
                 # A torn last line: cut it off, or the next batch appended to it would be
                 # torn too.
                 kept = "".join(f"{good}\n" for good in lines[:n])
-                atomic_write(self.journal_path, kept.encode("utf-8"))
+                atomic_write(self.journal_path, kept.encode("utf-8"), within=self.path.parent)
                 break
 
     def journal(self, state: SyncState, items: set[str], collections: set[SectionPath]) -> None:
@@ -182,13 +182,14 @@ class StateFile:
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(batch, sort_keys=True, ensure_ascii=False) + "\n"
+        inside(self.path.parent, self.journal_path)
         with self.journal_path.open("ab") as handle:
             killswitch.write(handle, line.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
 
     def save(self, state: SyncState) -> None:
-        atomic_write(self.path, state_text(state).encode("utf-8"))
+        atomic_write(self.path, state_text(state).encode("utf-8"), within=self.path.parent)
         self.journal_path.unlink(missing_ok=True)
 
 

@@ -50,7 +50,7 @@ def remember(item: ListConfig, state_path: Path, version: int | None) -> None:
         return
     record = {"digest": local_digest(item, state_path), "version": version}
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        atomic_write(path, json.dumps(record).encode())
+        atomic_write(path, json.dumps(record).encode(), within=item.entries)
 
 
 def unchanged_since(item: ListConfig, state_path: Path) -> int | None:

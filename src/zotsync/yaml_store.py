@@ -199,14 +199,43 @@ def _default_style(reading_list: ReadingList) -> EntryStyle:
     return max(counts, key=lambda style: counts[style]) if counts else EntryStyle()
 
 
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename); False if equal."""
+def _default_mode() -> int:
+    """The mode a new file gets from the umask (mkstemp's temp files are 0600 whatever it is)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_NEW_FILE_MODE = _default_mode()
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path`` if it stays inside ``root`` once symbolic links are followed, else a clear
+    error: a file committed in a pull request (a symlinked folder, a ``../`` name) must not
+    make zotsync write or delete anything outside the list."""
+    resolved_root = root.resolve()
+    resolved = path.parent.resolve() / path.name
+    if path.name in ("", ".", "..") or not resolved.is_relative_to(resolved_root):
+        raise InputError(path, None, f"refused: it lies outside {root} (a symlink or '..')")
+    if path.is_symlink():
+        raise InputError(path, None, "refused: a symbolic link where zotsync keeps its own file")
+    return path
+
+
+def atomic_write(path: Path, data: bytes, *, within: Path | None = None) -> bool:
+    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename); False if equal.
+
+    The file keeps its mode (a new one gets the umask's); with ``within``, a path that
+    leads outside that folder is refused before anything is written."""
+    if within is not None:
+        inside(within, path)
     try:
         if path.read_bytes() == data:
             return False
+        mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        pass
-    tmp = _write_temp(path, data)
+        mode = _NEW_FILE_MODE
+    tmp = _write_temp(path, data, mode)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -217,12 +246,19 @@ def atomic_write(path: Path, data: bytes) -> bool:
     return True
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
-    """``data`` in a new fsynced temp file beside ``path`` (removed again on an error)."""
+def _write_temp(path: Path, data: bytes, mode: int | None = None) -> Path:
+    """``data`` in a new fsynced temp file beside ``path`` (removed again on an error), with
+    ``path``'s mode (or the umask's for a new file)."""
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = _NEW_FILE_MODE
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
             killswitch.write(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -256,20 +292,68 @@ def planned_files(reading_list: ReadingList) -> dict[str, bytes]:
     return files
 
 
-PENDING = ".zotsync-pending.json"
+# An interrupted save's plan lives in the git-ignored cache (a contributor cannot commit it
+# by accident) and is checked before it is carried out: it may only rename our own temp
+# files onto the list's own files and delete section files, all inside the list.
+PENDING = f"{CACHE_DIR}/pending-save.json"
+_LIST_FILE = re.compile(r"(list\.yaml|frame\.md|sections/[^/\\.][^/\\]*\.yaml)\Z")
+
+
+def _temp_of(name: str, tmp: str) -> bool:
+    """Whether ``tmp`` is one of our temp files for the list file ``name`` (same folder)."""
+    folder, _, base = name.rpartition("/")
+    prefix = f"{folder}/.{base}." if folder else f".{base}."
+    rest = tmp.removeprefix(prefix)
+    return tmp.startswith(prefix) and bool(re.fullmatch(r"[\w-]+\.tmp", rest))
+
+
+def _pending_plan(folder: Path, raw: object) -> tuple[list[tuple[str, str]], list[str]]:
+    """A pending save's renames and deletions, or a clear error if it is not one of ours."""
+    where = folder / PENDING
+    bad = InputError(
+        where,
+        None,
+        "not a pending save of zotsync's (it names files outside the list or not ours); "
+        "nothing was done: delete the file",
+    )
+    if not isinstance(raw, dict) or set(raw) != {"replace", "delete"}:
+        raise bad
+    renames, deletions = raw["replace"], raw["delete"]
+    if not isinstance(renames, list) or not isinstance(deletions, list):
+        raise bad
+    pairs: list[tuple[str, str]] = []
+    for pair in renames:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise bad
+        if not all(isinstance(part, str) for part in pair):
+            raise bad
+        tmp, name = pair
+        if not _LIST_FILE.match(name) or not _temp_of(name, tmp):
+            raise bad
+        pairs.append((tmp, name))
+    for name in deletions:
+        if not isinstance(name, str) or not _LIST_FILE.match(name):
+            raise bad
+        if not name.startswith("sections/"):
+            raise bad
+    for name in [n for pair in pairs for n in pair] + deletions:
+        inside(folder, folder / name)
+    return pairs, deletions
 
 
 def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False) -> list[str]:
     """Write the list folder; returns the relative paths written or deleted.
 
     All or nothing across files: the new files are written as temp files first, then a
-    small ``.zotsync-pending.json`` names the renames and deletions, then they are done and
-    it is removed.  Killed before it exists, the old list stands; after, the next load
-    finishes the save.  (A paper moved between two section files is never in both, nor in
-    neither.)
+    small pending-save file (in the cache) names the renames and deletions, then they are
+    done and it is removed.  Killed before it exists, the old list stands; after, the next
+    load finishes the save.  (A paper moved between two section files is never in both,
+    nor in neither.)
     """
     finish_pending_save(folder)
     files = planned_files(reading_list)
+    for name in files:
+        inside(folder, folder / name)
     cache = _parse_cache(folder)
     changed: list[str] = []
     for name in sorted(files, key=lambda name: (not name.startswith("sections/"), name)):
@@ -290,7 +374,7 @@ def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False)
     if dry_run:
         return changed + stale
     if len(changed) + len(stale) == 1 and changed:
-        atomic_write(folder / changed[0], files[changed[0]])
+        atomic_write(folder / changed[0], files[changed[0]], within=folder)
     elif changed or stale:
         temps: list[Path] = []
         try:
@@ -307,7 +391,7 @@ def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False)
             ],
             "delete": stale,
         }
-        atomic_write(folder / PENDING, json.dumps(plan).encode("utf-8"))
+        _write_cache_file(folder, Path(PENDING).name, json.dumps(plan).encode("utf-8"))
         finish_pending_save(folder)
     cache.save()
     return changed + stale
@@ -318,19 +402,23 @@ def finish_pending_save(folder: Path) -> None:
     the temp files of one interrupted before (the old files are then intact)."""
     pending = folder / PENDING
     try:
-        plan = json.loads(pending.read_text("utf-8"))
+        raw = json.loads(pending.read_text("utf-8"))
     except FileNotFoundError:
-        plan = None
+        raw = None
     except (OSError, ValueError):
-        plan = {"replace": [], "delete": []}  # cannot be: it is written atomically
-    if plan is not None:
-        for tmp, name in plan["replace"]:
+        raw = {"replace": [], "delete": []}  # cannot be: it is written atomically
+    if raw is not None:
+        renames, deletions = _pending_plan(folder, raw)
+        for tmp, name in renames:
             with contextlib.suppress(FileNotFoundError):  # renamed before the interruption
-                os.replace(folder / tmp, folder / name)
-        for name in plan["delete"]:
+                if not (folder / tmp).is_symlink():
+                    os.replace(folder / tmp, folder / name)
+        for name in deletions:
             (folder / name).unlink(missing_ok=True)
         pending.unlink(missing_ok=True)
     for where in (folder, folder / "sections", folder / CACHE_DIR):
+        if where.is_symlink():
+            continue
         for stale in where.glob(".*.tmp"):
             with contextlib.suppress(OSError):
                 if stale.stat().st_mtime < _STARTED:
@@ -435,15 +523,19 @@ class JsonCache:
             return
         for key in unused:
             del self.records[key]
-        try:
-            self.path.parent.mkdir(exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n")
-            payload = json.dumps({"salt": self.salt, "records": self.records}, ensure_ascii=False)
-            atomic_write(self.path, payload.encode())
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        payload = json.dumps({"salt": self.salt, "records": self.records}, ensure_ascii=False)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            _write_cache_file(self.path.parent.parent, self.path.name, payload.encode())
+
+
+def _write_cache_file(folder: Path, name: str, data: bytes) -> None:
+    """A file of ``folder``'s git-ignored cache (the folder made, and ignored, on first use)."""
+    cache = inside(folder, folder / CACHE_DIR)
+    cache.mkdir(exist_ok=True)
+    ignore = inside(folder, cache / ".gitignore")
+    if not ignore.exists():
+        atomic_write(ignore, b"*\n", within=folder)
+    atomic_write(cache / name, data, within=folder)
 
 
 def content_key(data: bytes) -> str:
@@ -628,12 +720,16 @@ def section_order(folder: Path, meta_bytes: bytes) -> list[str]:
     return list(_parse_meta(folder / "list.yaml", meta_bytes)["styles"])
 
 
-def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
+def load_list(
+    folder: Path, *, readonly: bool = False
+) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
     """Load a list folder; returns the list and, per entry id, its file and line.
 
+    ``readonly`` (``check``) writes nothing: no interrupted save is finished, no cache kept.
     Raises :class:`InputError` (``file:line: what is wrong``) on the first broken file.
     """
-    finish_pending_save(folder)
+    if not readonly:
+        finish_pending_save(folder)
     meta_path = folder / "list.yaml"
     frame_path = folder / "frame.md"
     if not meta_path.is_file() or not frame_path.is_file():
@@ -683,7 +779,8 @@ def load_list(folder: Path) -> tuple[ReadingList, dict[str, tuple[Path, int]]]:
                 style=styles.get(path.stem, default),
             )
         )
-    cache.save()
+    if not readonly:
+        cache.save()
     return ReadingList(frame, tuple(sections), newline, bool(final_newline)), where
 
 
@@ -734,12 +831,5 @@ def last_markdown(folder: Path) -> str | None:
 
 def remember_markdown(folder: Path, text: str) -> None:
     """Record that ``folder``'s entries and ``text`` are in step (render or ingest)."""
-    cache = folder / CACHE_DIR
-    try:
-        cache.mkdir(exist_ok=True)
-        ignore = cache / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n")
-        atomic_write(cache / _LAST_MARKDOWN, markdown_digest(text).encode("ascii"))
-    except OSError:
-        pass  # losing the marker only loses the stale-README guard, never data
+    with contextlib.suppress(OSError):  # losing it only loses the stale-README guard
+        _write_cache_file(folder, _LAST_MARKDOWN, markdown_digest(text).encode("ascii"))

