@@ -21,6 +21,7 @@ CORE = [
     "citekey",
     "latex",
     "bibliography",
+    "escape",
 ]
 ADAPTER_OF = {
     "markdown_it": {"markdown_entry", "markdown_list"},

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, snapshot
+from conftest import GROUP, REPO, run, snapshot
 
 LIST = "multimodal-sequence-learning"
 
@@ -188,3 +188,147 @@ def test_written_files_keep_their_mode(tmp_path: Path) -> None:
         os.umask(old)
     assert readme.stat().st_mode & 0o777 == 0o644
     assert section.stat().st_mode & 0o777 == 0o640
+
+
+# ----------------------------------------------------------------- 2, 3, 11, 13: a teammate's text
+
+
+def teammate_posts(http, kind: str, objects: list[dict[str, object]]) -> list[str]:  # type: ignore[no-untyped-def]
+    """A teammate's write over HTTP, as Zotero's own client would make it."""
+    answer = http.post(f"/groups/{GROUP}/{kind}", json=objects)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert not report["failed"], report["failed"]
+    return [report["successful"][str(n)]["key"] for n in range(len(objects))]
+
+
+def collection_of(http, *path: str) -> str:  # type: ignore[no-untyped-def]
+    found = http.get(f"/groups/{GROUP}/collections", params={"limit": 100}).json()
+    by_key = {c["key"]: c["data"] for c in found}
+
+    def path_of(key: str) -> tuple[str, ...]:
+        data = by_key[key]
+        parent = data["parentCollection"]
+        return (*(path_of(parent) if parent else ()), data["name"])
+
+    return next(key for key in by_key if path_of(key) == path)
+
+
+ROOT = "Awesome Multimodal Sequence Learning"
+HOSTILE_NAME = (
+    "Reading group [sign in here](https://evil.example/login) <img src=x onerror=alert(1)>"
+    "\n# Owned\n<script>alert(1)</script>"
+)
+HOSTILE_TITLES = [
+    "Carriage\r## Injected heading\r- [fake entry](https://evil.example)",
+    "Windows\r\n\r\n# Heading from CRLF",
+    "Null\x00byte and \u202eright-to-left override\u202c",
+    "Line\u2028separator, next\x85line, para\u2029graph",
+]
+
+
+def readme_blocks(text: str) -> list[tuple[str, str]]:
+    """The README as markdown-it sees it: (token type, content) of headings, links, HTML."""
+    from markdown_it import MarkdownIt
+
+    found = []
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("heading_open", "html_block"):
+            found.append((token.type, token.content or token.tag))
+        for child in token.children or []:
+            if child.type in ("link_open", "html_inline"):
+                found.append((child.type, str(child.attrs.get("href", child.content))))
+    return found
+
+
+def test_a_teammates_hostile_text_reaches_the_readme_only_as_text(
+    group_project: Path,
+    sandbox,
+    http,  # type: ignore[no-untyped-def]
+) -> None:
+    from test_sync import sync
+
+    readme = group_project / "entries" / LIST / "README.md"
+    before_sync = readme_blocks(readme.read_text())
+    sync()
+    fusion = collection_of(http, ROOT, "Research Areas", "Multimodal Fusion")
+    [hostile_collection] = teammate_posts(
+        http, "collections", [{"name": HOSTILE_NAME, "parentCollection": fusion}]
+    )
+    items = teammate_posts(
+        http,
+        "items",
+        [
+            {
+                "itemType": "journalArticle",
+                "title": title,
+                "date": "2021",
+                "url": f"https://example.org/paper-{n}",
+                "citationKey": "evil2020,\n  note = {INJECTED}" if n == 0 else f"ok{n}",
+                "collections": [hostile_collection if n == 0 else fusion],
+            }
+            for n, title in enumerate(HOSTILE_TITLES)
+        ],
+    )
+    teammate_posts(
+        http,
+        "items",
+        [
+            {
+                "itemType": "attachment",
+                "linkMode": "linked_url",
+                "parentItem": items[1],
+                "title": "code\r# Attachment heading",
+                "url": "https://github.com/x/y\r\n# more",
+            }
+        ],
+    )
+    report = sync("--list", LIST)
+    assert {c["action"] for c in report["changes"]} >= {"add", "section"}
+    assert report["refused"] and "not a valid BibTeX key" in report["refused"][0]["what"]
+    assert run("render", "--list", LIST).exit_code == 0
+    text = readme.read_text()
+    assert not any(c in text for c in "\x00\u202e\u202c\u2028\u2029\x85\r")
+    blocks = readme_blocks(text)
+    new = [b for b in blocks if b not in before_sync]
+    # One new heading (the teammate's collection), no new HTML, no link to evil.example.
+    assert [kind for kind, _ in new if kind == "heading_open"] == ["heading_open"]
+    assert not [b for b in new if b[0] in ("html_block", "html_inline")]
+    assert not [b for b in blocks if "evil.example" in b[1] and b[0] == "link_open"]
+    assert "Reading group \\[sign in here\\]" in text and "\\<img" in text
+
+    # The README reads back as what was synced: nothing moved, removed or changed.
+    ingested = run("ingest", "--list", LIST, "--json")
+    assert ingested.exit_code == 0, ingested.output
+    summary = json.loads(ingested.stdout)
+    assert (summary["moved"], summary["removed"], summary["changed"]) == ([], [], [])
+    again = sync("--list", LIST)
+    assert again["changes"] == [] and again["conflicts"] == []
+
+    # The refused key never reaches a .bib as structure.
+    out = group_project / "list.bib"
+    for source in ("entries", "zotero"):
+        done = run("export", "--list", LIST, "--from", source, "-o", out)
+        assert done.exit_code == 0, done.output
+        bib = out.read_text()
+        assert "INJECTED" not in bib and "evil2020," not in bib
+        import bibtexparser
+
+        parsed = bibtexparser.loads(bib)
+        assert all(
+            "note" not in entry or "INJECTED" not in entry["note"] for entry in parsed.entries
+        )
+
+
+def test_a_citation_key_typed_into_the_yaml_must_be_a_bibtex_key(tmp_path: Path) -> None:
+    clone = pull_request(tmp_path, {})
+    section = clone / "entries" / LIST / "sections" / "datasets.yaml"
+    text = section.read_text()
+    key_line = next(line for line in text.splitlines() if "citation_key:" in line)
+    section.write_text(text.replace(key_line, '  citation_key: "evil,\\n  note = {x}"', 1))
+    line = text.splitlines().index(key_line) + 1
+    done = in_clone(clone, "export", "--list", LIST, "-o", "x.bib")
+    assert done.returncode == 2
+    assert f"datasets.yaml:{line}: citation_key" in done.stderr
+    assert "not a valid BibTeX key" in done.stderr
+    assert not (clone / "x.bib").exists()

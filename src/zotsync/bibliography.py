@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from zotsync.citekey import valid_citation_key
 from zotsync.latex import escape, escape_url, html_to_latex, protect
 
 
@@ -522,6 +523,8 @@ def render_bib(entries: Iterable[BibEntry]) -> str:
     """The ``.bib`` text: entries sorted by key, fields one per line, a blank line between."""
     blocks = []
     for entry in sorted(entries, key=lambda e: (e.key.casefold(), e.key)):
+        if entry.key and not valid_citation_key(entry.key):  # the sources refuse such keys
+            raise ValueError(f"not a valid citation key: {entry.key!r}")
         lines = [f"@{entry.type}{{{entry.key},"]
         for n, (name, value, bare) in enumerate(entry.fields):
             comma = "," if n < len(entry.fields) - 1 else ""

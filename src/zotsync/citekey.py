@@ -51,8 +51,16 @@ _FOLD = str.maketrans(
     }
 )
 _WORD = re.compile(r"[A-Za-z0-9]+")
+# What BibTeX (and biber) read as one key: no space, no comma, brace, quote, parenthesis,
+# '=', '#', '%', '~' or backslash, which would end it or open BibTeX structure.
+_VALID_KEY = re.compile(r"[^\s,{}()=\"#%'~\\]{1,200}")
 _APOSTROPHES = re.compile(r"['’]")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def valid_citation_key(key: str) -> bool:
+    """Whether ``key`` can stand as a citation key in a ``.bib`` file as it is."""
+    return bool(_VALID_KEY.fullmatch(key)) and key.isprintable()
 
 
 def fold(text: str) -> str:

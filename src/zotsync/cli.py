@@ -915,6 +915,7 @@ def sync(
                         for c in plan.local
                     ],
                     "gone_in_zotero": plan.gone_remotely,
+                    "refused": [{"entry": e, "what": w} for e, w in plan.refused],
                     "requests": requests,
                 }
                 reports.append(summary)
@@ -974,6 +975,7 @@ def _nothing_to_do(
                 "pulled": [],
                 "changes": [],
                 "gone_in_zotero": [],
+                "refused": [],
                 "requests": 1,
             }
             for item, _, _ in members
@@ -1057,6 +1059,8 @@ def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:
         click.echo(
             f"  gone      {entry_id}: its item was deleted or trashed in Zotero (entry kept)"
         )
+    for entry_id, what in plan.refused:
+        click.echo(f"  refused   {entry_id}: {what}; the entry gets a key of its own")
 
 
 _DONE_WORDS = {

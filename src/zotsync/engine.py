@@ -80,6 +80,7 @@ def _report_earlier_rounds(final: Plan, earlier: list[Plan]) -> None:
         final.pulls[:0] = [p for p in plan.pulls if p not in final.pulls]
         final.adopted[:0] = [a for a in plan.adopted if a not in final.adopted]
         final.gone_remotely[:0] = [g for g in plan.gone_remotely if g not in final.gone_remotely]
+        final.refused[:0] = [r for r in plan.refused if r not in final.refused]
 
 
 def _sends(write: Write) -> bool:

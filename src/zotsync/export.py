@@ -26,7 +26,7 @@ from zotsync.bibliography import (
     csl_item,
     render_bib,
 )
-from zotsync.citekey import KeyAllocator, base_key
+from zotsync.citekey import KeyAllocator, base_key, valid_citation_key
 from zotsync.errors import UserError
 from zotsync.frame import ReadingList
 from zotsync.mapping import Mapping, item_fields
@@ -95,14 +95,15 @@ def from_entries(
 
 def keyed_items(items: Iterable[dict[str, Any]], taken: Iterable[str] = ()) -> list[Keyed]:
     """Zotero items with their ``citationKey``, or a key made by the default formula when
-    they have none (or share one with an earlier item)."""
+    they have none, share one with an earlier item, or have one that is not a valid BibTeX
+    key (a teammate's text must not become BibTeX structure)."""
     items = sorted(items, key=lambda i: (str(i.get("dateAdded", "")), str(i.get("key", ""))))
     allocator = KeyAllocator(taken)
     keyed: list[Keyed] = []
     missing = []
     for data in items:
         key = str(data.get("citationKey", "")).strip()
-        if key and allocator.claim(key):
+        if key and valid_citation_key(key) and allocator.claim(key):
             keyed.append(Keyed(key, data))
         else:
             missing.append(data)

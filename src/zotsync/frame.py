@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from zotsync.escape import markdown_heading
 from zotsync.model import Entry, Section
 
 
@@ -137,6 +138,47 @@ def _next_bullet(bullet: str, previous_prefix: str | None) -> str:
     return f"{match.group(1)}{number}{match.group(3)}"
 
 
+_SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)[ \t]*[\r\n]*\Z")
+_ATX = re.compile(r" {0,3}(#{1,6})(?=[ \t\r\n]|\Z)")
+
+
+def _heading_start(chunks: list[str], mark: int) -> int:
+    """The chunk where the heading of the section whose mark is at ``mark`` begins."""
+    at = mark - 1
+    while at > 0 and not chunks[at].strip():
+        at -= 1
+    if at > 0 and _SETEXT_UNDERLINE.match(chunks[at]) and chunks[at - 1].strip():
+        at -= 1
+    return max(at, 0)
+
+
+def _new_section_place(
+    section: Section, reading_list: ReadingList, chunks: list[str], region_start: dict[str, int]
+) -> tuple[int, int]:
+    """Where a section the frame does not know goes, and its heading level: at the end of its
+    parent's part of the list (after the parent's sub-sections), one level below the parent's
+    heading, so that reading the list again puts it under the same parent.  A section whose
+    parent is not in the frame goes at the end."""
+    path = section.path
+    marks = sorted(
+        (start, s.path)
+        for s in reading_list.sections
+        if (start := region_start.get(s.slug)) is not None
+    )
+    parent = next((start for start, p in marks if p == path[:-1] and path[:-1]), None)
+    if parent is None:
+        return len(chunks), min(len(path) + 1, 6)
+    heading = _ATX.match(chunks[_heading_start(chunks, parent)] if parent > 0 else "")
+    level = min(len(heading.group(1)) + 1, 6) if heading else min(len(path) + 1, 6)
+    after = [start for start, p in marks if start > parent and p[: len(path) - 1] != path[:-1]]
+    if not after:
+        return len(chunks), level
+    at = _heading_start(chunks, after[0])
+    while at > 0 and not chunks[at - 1].strip():
+        at -= 1
+    return at, level
+
+
 def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str]) -> Rendered:
     """The list's Markdown: the frame with each slot filled in.
 
@@ -193,9 +235,10 @@ def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str
         elif section.slug in region_start:
             position, previous = region_start[section.slug], None
         else:
-            title = (section.path or ("",))[-1]
-            heading = "#" * min(len(section.path) + 1, 6) + " " + title
-            position, previous = len(chunks), None
+            position, level = _new_section_place(section, reading_list, chunks, region_start)
+            title = markdown_heading((section.path or ("",))[-1])
+            heading = "#" * level + " " + title
+            previous = None
             inserts.setdefault(position, []).append(("", f"{newline}{heading}{newline}"))
         for entry in new:
             bullet = _next_bullet(style.bullet, previous)

@@ -12,6 +12,8 @@ from collections.abc import Mapping as Mapping_
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from zotsync.citekey import valid_citation_key
+from zotsync.escape import clean_line, clean_url
 from zotsync.model import Entry, EntryContent, arxiv_id, doi
 
 
@@ -191,13 +193,15 @@ def content_of_item(
     extra = read_extra(str(data.get("extra", "")))
     venue_field = mapping.venue_fields.get(str(data.get("itemType")))
     year = _YEAR.search(str(data.get("date", "")))
+    # An item is a teammate's (or a server's) text: one clean line per field before it can
+    # reach the list (zotsync.escape).
     return EntryContent(
-        title=str(data.get("title", "")),
-        url=str(data.get("url", "")),
-        venue=str(data.get(venue_field, "")) if venue_field else "",
+        title=clean_line(str(data.get("title", ""))),
+        url=clean_url(str(data.get("url", ""))),
+        venue=clean_line(str(data.get(venue_field, ""))) if venue_field else "",
         year=int(year.group(1)) if year else None,
-        authors=authors_of(list(data.get("creators", []))),
-        links=links,
+        authors=tuple(clean_line(name) for name in authors_of(list(data.get("creators", [])))),
+        links=tuple((clean_line(label), clean_url(url)) for label, url in links),
         kind=extra.get(_KIND_LINE, ""),
         note=extra.get(_NOTE_LINE, ""),
     )
@@ -230,7 +234,7 @@ def pull_into(entry: Entry, data: dict[str, Any], names: set[str], mapping: Mapp
     if "creators" in names:
         changes["authors"] = theirs.authors
     if "tags" in names:
-        changes["tags"] = tuple(t["tag"] for t in data.get("tags", []))
+        changes["tags"] = tags_of(data)
     if "itemType" in names or (venue_field is not None and venue_field in names):
         changes["venue"] = theirs.venue
     return replace(entry, **changes) if changes else entry
@@ -250,6 +254,20 @@ def entry_of_item(
         entry,
         url=url,
         note="",
-        tags=tuple(t["tag"] for t in data.get("tags", [])),
-        citation_key=str(data.get("citationKey") or "").strip(),
+        tags=tags_of(data),
+        citation_key=citation_key_of(data),
     )
+
+
+def tags_of(data: dict[str, Any]) -> tuple[str, ...]:
+    """An item's tags as clean lines (empty ones dropped, as Zotero ignores them)."""
+    found = (clean_line(str(t.get("tag", ""))).strip() for t in data.get("tags", []))
+    return tuple(tag for tag in found if tag)
+
+
+def citation_key_of(data: dict[str, Any]) -> str:
+    """An item's ``citationKey`` if it is a valid BibTeX key, else "" (the list then gives
+    the entry a key of its own: ``citationKey`` is text a teammate typed, and it goes
+    verbatim into every ``.bib`` exported)."""
+    key = str(data.get("citationKey") or "").strip()
+    return key if valid_citation_key(key) else ""

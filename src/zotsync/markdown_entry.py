@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
+from zotsync.escape import markdown_destination, markdown_line_start, markdown_text
 from zotsync.model import Entry, EntryContent, EntryStyle
 
 if TYPE_CHECKING:
@@ -486,37 +487,9 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
 
 # --------------------------------------------------------------------------- writing
 
-_ESCAPE_ALWAYS = re.compile(r"([\\\[\]*`<])")
-_ESCAPE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-
-
-_PLAIN_URL = re.compile(r"[^\s()<>\\]+")
-_NEEDS_ESCAPE = re.compile(r"[\\\[\]*`<_\n]")
-
-
-def escape(text: str) -> str:
-    """Escape text so Markdown shows it literally: no links, emphasis or HTML get in."""
-    if not _NEEDS_ESCAPE.search(text):
-        return text
-    text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
-    text = _ESCAPE_UNDERSCORE.sub(r"\\_", text)
-    return " ".join(text.split("\n"))
-
-
-def destination(url: str) -> str:
-    """A link destination for ``url``; ``<...>`` when it has spaces or unbalanced parens."""
-    if _PLAIN_URL.fullmatch(url):
-        return url
-    depth = 0
-    balanced = True
-    for c in url:
-        depth += (c == "(") - (c == ")")
-        if depth < 0:
-            balanced = False
-            break
-    if balanced and depth == 0 and not re.search(r"[\s<>\\]", url):
-        return url
-    return "<" + re.sub(r"([<>\\])", r"\\\1", url).replace("\n", " ") + ">"
+# Text from an entry is escaped by one function, shared with the headings (zotsync.escape).
+escape = markdown_text
+destination = markdown_destination
 
 
 def _render_date(content: EntryContent | Entry, form: str) -> str:
@@ -561,7 +534,8 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
             title = title.replace("--", "\\--", 1)  # not a "Kind--Title" label
         out = [f"[[{kind}{title}]]({url})"]
     else:
-        out = [f"**{title}**" if form == "bold" else title]
+        # A plain title opens the entry's text: it must not start a heading or list there.
+        out = [f"**{title}**" if form == "bold" else markdown_line_start(content.title)]
         if content.url:
             links.insert(0, (style.url_label or "paper", content.url))
     rendered = {

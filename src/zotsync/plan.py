@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from zotsync.escape import clean_line, clean_url
 from zotsync.frame import ReadingList
 from zotsync.mapping import (
     MARKER,
@@ -178,6 +179,7 @@ class Plan:
     gone_remotely: list[str] = field(default_factory=list)  # entries whose item was deleted
     left: list[str] = field(default_factory=list)  # taken out of the list's collections in Zotero
     local: list[LocalChange] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (entry id, what was refused)
     collection_keys: dict[SectionPath, str] = field(default_factory=dict)
 
     @property
@@ -341,7 +343,9 @@ class _Planner:
                 parent = c.data.get("parentCollection")
                 if c.key in paths or c.data.get("deleted") or parent not in paths:
                     continue
-                path = (*paths[parent], str(c.data.get("name", "")))
+                # A teammate's name becomes a heading: one clean line (zotsync.escape).
+                name = clean_line(str(c.data.get("name", ""))).strip() or "Untitled"
+                path = (*paths[parent], name)
                 if path in keys:
                     continue  # a name the list already uses there
                 keys[path], paths[c.key] = c.key, path
@@ -713,13 +717,15 @@ class _Planner:
                 if c.data.get("linkMode") == "linked_url" and not c.trashed
             )
             entry = entry_of_item(entry_id, data, self.mapping, links)
-            want = DesiredItem(
-                entry_id,
-                item_fields(entry, self.mapping, self.desired.list_name),
-                (sections[0],),
-                entry.links,
-                entry=entry,
-            )
+            theirs_key = str(data.get("citationKey") or "").strip()
+            if theirs_key and not entry.citation_key:
+                self.plan.refused.append(
+                    (entry_id, f"citation key {theirs_key!r} from Zotero is not a valid BibTeX key")
+                )
+            fields = item_fields(entry, self.mapping, self.desired.list_name)
+            if theirs_key and not entry.citation_key:
+                fields["citationKey"] = ""  # the base: the entry's own key replaces theirs
+            want = DesiredItem(entry_id, fields, (sections[0],), entry.links, entry=entry)
             added_by = str(obj.meta.get("createdByUser", {}).get("username", ""))
             self.plan.local.append(
                 LocalChange("add", entry_id, entry=entry, section=sections[0], added_by=added_by)
@@ -871,7 +877,8 @@ class _Planner:
                 )
         known = {r.key for r in base_links.values()}
         for child in children:  # links a teammate attached in Zotero
-            label, url = str(child.data.get("title", "")), str(child.data.get("url", ""))
+            label = clean_line(str(child.data.get("title", ""))).strip()
+            url = clean_url(str(child.data.get("url", "")))
             if (
                 child.trashed
                 or child.key in known

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zotsync import killswitch
+from zotsync.citekey import valid_citation_key
 from zotsync.errors import InputError
 from zotsync.frame import ReadingList, frame_from_text, frame_to_text
 from zotsync.mapping import Mapping, VenueTable
@@ -669,6 +670,13 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
     for key in ("title", "url", "venue", "kind", "note", "citation_key", "markdown"):
         value = raw.get(key)
         texts[key] = "" if value is None else _str(path, fields.get(key, node), value, f"'{key}'")
+    if texts["citation_key"] and not valid_citation_key(texts["citation_key"]):
+        raise _fail(
+            path,
+            fields.get("citation_key", node),
+            f"citation_key {texts['citation_key']!r} is not a valid BibTeX key (no spaces, "
+            "commas, braces, quotes, parentheses, '=', '#', '%', '~' or backslashes)",
+        )
     entry = Entry(
         id=entry_id,
         title=texts["title"],
