@@ -1106,6 +1106,7 @@ def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
     https://www.zotero.org/settings/keys.  ZOTERO_API_KEY, when set, overrides it.
     """
     from zotsync.credentials import store_key
+    from zotsync.escape import clean_line
     from zotsync.zotero import ZoteroLibrary
 
     targets = _remote_lists(ctx, list_name)
@@ -1131,13 +1132,13 @@ def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
             rights = access.get(str(group)) or access.get("all") or {}
             if not rights.get("write"):
                 raise UserError(
-                    f"this key (user {info.get('username')}) has no write access to "
-                    f"group {group} at {endpoint}; give it write access at "
+                    f"this key (user {clean_line(str(info.get('username')))}) has no write "
+                    f"access to group {group} at {endpoint}; give it write access at "
                     "https://www.zotero.org/settings/keys"
                 )
         store_key(endpoint, key)
         click.echo(
-            f"logged in to {endpoint} as {info.get('username')} "
+            f"logged in to {endpoint} as {clean_line(str(info.get('username')))} "
             f"(write access to group {', '.join(map(str, groups))}); key kept in the OS keyring"
         )
 
@@ -1161,6 +1162,7 @@ def logout(ctx: click.Context, list_name: str | None) -> None:
 @_handle_errors
 def whoami(ctx: click.Context, list_name: str | None) -> None:
     """Show the user and groups of the API key (checked with /keys/current)."""
+    from zotsync.escape import clean_line
     from zotsync.library import Sandboxes, resolve
     from zotsync.zotero import ZoteroLibrary
 
@@ -1176,18 +1178,16 @@ def whoami(ctx: click.Context, list_name: str | None) -> None:
             library = ZoteroLibrary(target.endpoint, target.group, target.key)
             try:
                 info = library.key_info()
-                groups = library.client.get(
-                    f"{target.endpoint}/users/{info['userID']}/groups",
-                    headers={"Authorization": f"Bearer {target.key}"},
-                ).json()
+                groups = library.groups(info.get("userID"))
             finally:
                 library.close()
             where = "the sandbox" if target.sandbox else target.endpoint
-            names = ", ".join(f"{g['id']} ({g['data']['name']})" for g in groups) or "none"
+            names = ", ".join(f"{g['id']} ({clean_line(g['name'])})" for g in groups) or "none"
             access = info.get("access", {}).get("groups", {})
             rights = access.get(str(target.group)) or access.get("all") or {}
             click.echo(
-                f"{where}: user {info.get('username')} (id {info.get('userID')}); groups: {names}; "
+                f"{where}: user {clean_line(str(info.get('username')))} "
+                f"(id {clean_line(str(info.get('userID')))}); groups: {names}; "
                 f"group {target.group}: {'read-write' if rights.get('write') else 'read-only'}"
             )
     finally:

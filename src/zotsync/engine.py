@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from zotsync.errors import ZotsyncError
+from zotsync.escape import clean_line
 from zotsync.mapping import Mapping
 from zotsync.model import SectionPath
 from zotsync.plan import Desired, Plan, RemoteObject, Snapshot, Write, plan_sync
@@ -213,7 +214,8 @@ class _Applier:
                 if code in (404, 409, 412):  # moved under us, exists already, parent missing
                     self.replan = True
                 else:
-                    message = html.unescape(str(failure.get("message", "")))  # Zotero escapes it
+                    # Zotero HTML-escapes the message; it is a server's text, shown as one line.
+                    message = clean_line(html.unescape(str(failure.get("message", ""))))
                     self.failures.append(f"{write.summary or write.key}: {code} {message}")
         if not self.replan:
             # After a per-object 404/409/412 the version stays where it was before this batch,

@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from zotsync import __version__
 from zotsync.config import ListConfig
 from zotsync.yaml_store import CACHE_DIR, atomic_write, mapping_bytes
+from zotsync.zotero import ZoteroLibrary
 
 RECORD = "last-sync.json"
 
@@ -65,21 +64,10 @@ def unchanged_since(item: ListConfig, state_path: Path) -> int | None:
 
 
 def library_unchanged(endpoint: str, group: int, key: str, version: int) -> bool:
-    """One conditional request: True when Zotero answers 304 (the library is at
-    ``version``); False on anything else, which the full sync then reads and handles."""
-    request = urllib.request.Request(
-        f"{endpoint}/groups/{group}/items?since={version}&format=versions&limit=1",
-        headers={
-            "Authorization": f"Bearer {key}",
-            "Zotero-API-Version": "3",
-            "If-Modified-Since-Version": str(version),
-        },
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # as the client
+    """One conditional request, through the one Zotero client (no redirect followed, the key
+    checked): True when Zotero answers 304 (the library is at ``version``)."""
+    library = ZoteroLibrary(endpoint, group, key)
     try:
-        with opener.open(request, timeout=30) as response:
-            return bool(response.status == 304)
-    except urllib.error.HTTPError as error:
-        return error.code == 304
-    except (OSError, ValueError):
-        return False
+        return library.unchanged_since(version)
+    finally:
+        library.close()
