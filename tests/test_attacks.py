@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,202 @@ def test_a_citation_key_typed_into_the_yaml_must_be_a_bibtex_key(tmp_path: Path)
     assert f"datasets.yaml:{line}: citation_key" in done.stderr
     assert "not a valid BibTeX key" in done.stderr
     assert not (clone / "x.bib").exists()
+
+
+# ----------------------------------------------------------------- 4, 5, 7, 12: a hostile server
+
+
+@pytest.fixture
+def hostile(tmp_path: Path, sandbox, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The project syncing through a hostile proxy in front of the sandbox, and the
+    bystander a redirect would send the key to."""
+    from conftest import KEY, make_group_project
+    from hostile import Bystander, HostileProxy
+
+    proxy, bystander = HostileProxy(sandbox.url), Bystander()
+    make_group_project(tmp_path / "p", proxy.url)
+    monkeypatch.setenv("ZOTERO_API_KEY", KEY)
+    monkeypatch.chdir(tmp_path / "p")
+    yield proxy, bystander
+    proxy.stop()
+    bystander.stop()
+
+
+def fails_cleanly(result, *words: str) -> str:  # type: ignore[no-untyped-def]
+    """One `zotsync:` line, exit 4, naming what happened."""
+    assert result.exit_code == 4, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("zotsync: "), result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return str(lines[0])
+
+
+def test_no_redirect_takes_the_key_anywhere(hostile) -> None:  # type: ignore[no-untyped-def]
+    from hostile import Answer
+
+    proxy, bystander = hostile
+    assert run("sync", "--list", LIST).exit_code == 0
+    redirect = Answer(302, {"Location": f"{bystander.url}/groups/4242/items"})
+    # The fast path's conditional request, then every read, redirected elsewhere.
+    proxy.rules.append(lambda m, p, h: redirect if "if-modified-since-version" in h else None)
+    assert run("sync", "--list", LIST).exit_code == 0  # the fast path gives way to a full sync
+    proxy.rules.append(lambda m, p, h: redirect if m == "GET" else None)
+    fails_cleanly(run("sync", "--list", LIST), "redirect", "follows no redirect")
+    fails_cleanly(run("export", "--list", LIST, "--from", "zotero"), "redirect")
+    fails_cleanly(run("whoami", "--list", LIST), "redirect")
+    assert bystander.seen == []
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    [
+        "zotsync\nsandboxkey",
+        "zotsync\r\nsandboxkey",
+        "zotsync\u200bsandboxkey",
+        "zot\u00a0sandboxkey",
+    ],
+)
+def test_a_malformed_key_is_refused_without_being_shown(  # type: ignore[no-untyped-def]
+    hostile, monkeypatch: pytest.MonkeyPatch, bad_key: str
+) -> None:
+    proxy, bystander = hostile
+    seen: list[str] = []
+    proxy.rules.append(lambda m, p, h: seen.append(p) or None)  # type: ignore[func-returns-value]
+    monkeypatch.setenv("ZOTERO_API_KEY", bad_key)
+    for command in (["sync"], ["whoami"], ["export", "--list", LIST, "--from", "zotero"]):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        assert "is not a Zotero API key" in result.stderr and "not shown" in result.stderr
+        assert "sandboxkey" not in result.output and "Traceback" not in result.output
+    if "\n" not in bad_key:  # login reads one line
+        done = run("login", "--key-stdin", input=bad_key + "\n")
+        assert done.exit_code == 2 and "sandboxkey" not in done.output
+    assert seen == []  # not one request went out with it
+
+
+def test_a_wait_past_the_cap_is_refused_at_once(hostile) -> None:  # type: ignore[no-untyped-def]
+    from hostile import Answer
+
+    proxy, _ = hostile
+    proxy.rules.append(
+        lambda m, p, h: Answer(429, {"Retry-After": "99999"}, b"slow down") if m == "GET" else None
+    )
+    started = time.monotonic()
+    fails_cleanly(run("sync", "--list", LIST), "99999 s", "Retry-After", "at most 60 s")
+    proxy.rules[:] = [
+        lambda m, p, h: Answer(200, {"Backoff": "99999", "Content-Type": "application/json"}, b"[]")
+    ]
+    fails_cleanly(run("sync", "--list", LIST), "Backoff")
+    assert time.monotonic() - started < 20
+
+
+def test_an_endless_next_link_is_cut_off(hostile) -> None:  # type: ignore[no-untyped-def]
+    from hostile import Answer
+
+    proxy, _ = hostile
+    page = json.dumps([{"key": "AAAAAAAA", "version": 1, "data": {"key": "AAAAAAAA", "name": "x"}}])
+
+    def endless(method: str, path: str, headers: dict[str, str]) -> Answer | None:
+        if method == "GET" and "/collections" in path:
+            link = f'<{proxy.url}/groups/4242/collections?start=1>; rel="next"'
+            return Answer(
+                200,
+                {
+                    "Content-Type": "application/json",
+                    "Total-Results": "3",
+                    "Link": link,
+                    "Last-Modified-Version": "5",
+                },
+                page.encode(),
+            )
+        return None
+
+    proxy.rules.append(endless)
+    fails_cleanly(run("sync", "--list", LIST), "more pages than the 3 objects")
+
+
+def test_a_drip_fed_answer_is_cut_off(sandbox) -> None:  # type: ignore[no-untyped-def]
+    from hostile import Answer, HostileProxy
+
+    from conftest import KEY
+    from zotsync.zotero import RemoteError, ZoteroLibrary
+
+    proxy = HostileProxy(sandbox.url)
+    proxy.rules.append(
+        lambda m, p, h: Answer(
+            200, {"Content-Type": "application/json"}, b"[" + b" " * 100 + b"]", 0.05
+        )
+    )
+    library = ZoteroLibrary(proxy.url, 4242, KEY, deadline=1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(RemoteError, match="took too long"):
+            library.collections()
+    finally:
+        library.close()
+        proxy.stop()
+    assert time.monotonic() - started < 4
+
+
+WRONG_ANSWERS = {
+    "html with 200": (200, {"Content-Type": "text/html"}, b"<html><body>Login</body></html>"),
+    "truncated json": (200, {"Content-Type": "application/json"}, b'[{"key": "AB'),
+    "wrong shape": (200, {"Content-Type": "application/json"}, b'{"items": "none"}'),
+    "objects of the wrong shape": (200, {"Content-Type": "application/json"}, b'[{"key": 5}]'),
+    "a non-numeric version": (
+        200,
+        {"Content-Type": "application/json", "Last-Modified-Version": "soon"},
+        b"{}",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WRONG_ANSWERS))
+def test_a_wrong_shaped_answer_is_one_line_and_status_4(hostile, kind: str) -> None:  # type: ignore[no-untyped-def]
+    from hostile import Answer
+
+    proxy, _ = hostile
+    status, headers, body = WRONG_ANSWERS[kind]
+    proxy.rules.append(lambda m, p, h: Answer(status, headers, body) if m == "GET" else None)
+    before = snapshot(Path.cwd())
+    fails_cleanly(run("sync", "--list", LIST), "not the Zotero API's")
+    assert snapshot(Path.cwd()) == before
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        b'{"successful": {}}',
+        b'{"successful": {"0": {"key": 1}}, "unchanged": {}, "failed": {}}',
+        b"[1]",
+    ],
+)
+def test_a_wrong_write_report_is_one_line_and_status_4(hostile, report: bytes) -> None:  # type: ignore[no-untyped-def]
+    from hostile import Answer
+
+    proxy, _ = hostile
+    answer = Answer(200, {"Content-Type": "application/json", "Last-Modified-Version": "9"}, report)
+    proxy.rules.append(lambda m, p, h: answer if m == "POST" else None)
+    fails_cleanly(run("sync", "--list", LIST), "writing collections", "not the Zotero API's")
+
+
+# ----------------------------------------------------------------- 14. a hand-edited state
+
+
+def test_a_state_where_two_entries_share_an_item_is_refused(group_project: Path, sandbox) -> None:  # type: ignore[no-untyped-def]
+    from test_sync import library, sync
+
+    sync()
+    state_path = group_project / "entries" / LIST / "sync-state.json"
+    state = json.loads(state_path.read_text())
+    first, second = sorted(state["items"])[:2]
+    state["items"][second]["key"] = state["items"][first]["key"]
+    state_path.write_text(json.dumps(state))
+    before, remote_before = snapshot(group_project / "entries"), library(sandbox)
+    result = run("sync")
+    assert result.exit_code == 2
+    assert "sync-state.json: not a usable sync state" in result.stderr
+    assert f"entry {first!r} and entry {second!r} both name object" in result.stderr
+    assert snapshot(group_project / "entries") == before
+    assert library(sandbox) == remote_before

@@ -150,6 +150,16 @@ class StateFile:
         if state.library != self.identity:
             return SyncState(library=self.identity), True
         self._replay(state)
+        problems = state.problems()
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise InputError(
+                self.path,
+                None,
+                f"not a usable sync state: {problems[0]}{more}; nothing was synced.  Restore "
+                "it from git, or delete it (the next sync then adopts the items by their "
+                "zotsync-id, without duplicates)",
+            )
         return state, state.version == 0
 
     def _replay(self, state: SyncState) -> None:

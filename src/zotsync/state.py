@@ -8,6 +8,7 @@ manages as they were synced; for each item its link attachments (label -> key, v
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from zotsync.model import SectionPath
 
 FORMAT = 1
 KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
+_KEY = re.compile(f"[{KEY_ALPHABET}]{{8}}")
 
 
 def derived_key(*parts: str) -> str:
@@ -115,6 +117,30 @@ class SyncState:
             "collections": [self.collection_dict(path) for path in sorted(self.collections)],
             "items": {entry_id: self.item_dict(entry_id) for entry_id in sorted(self.items)},
         }
+
+    def problems(self) -> list[str]:
+        """What makes this state unusable: a key that is not a Zotero key, or one object
+        claimed twice (two entries on one item, a link on two entries…).  A state is edited
+        by hand or merged by git: trusting such a one would pull one item's data into
+        another entry."""
+        owners: dict[str, str] = {}
+        found: list[str] = []
+
+        def claim(key: str, owner: str) -> None:
+            if not _KEY.fullmatch(key):
+                found.append(f"{owner} has {key!r}, which is not a Zotero object key")
+            elif key in owners:
+                found.append(f"{owners[key]} and {owner} both name object {key}")
+            else:
+                owners[key] = owner
+
+        for path, collection in sorted(self.collections.items()):
+            claim(collection.key, f"collection {' / '.join(path) or '(root)'!r}")
+        for entry_id, item in sorted(self.items.items()):
+            claim(item.key, f"entry {entry_id!r}")
+            for label, link in sorted(item.links.items()):
+                claim(link.key, f"link {label!r} of entry {entry_id!r}")
+        return found
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SyncState:
