@@ -392,7 +392,7 @@ def test_no_redirect_takes_the_key_anywhere(hostile) -> None:  # type: ignore[no
 def test_a_malformed_key_is_refused_without_being_shown(  # type: ignore[no-untyped-def]
     hostile, monkeypatch: pytest.MonkeyPatch, bad_key: str
 ) -> None:
-    proxy, bystander = hostile
+    proxy, _ = hostile
     seen: list[str] = []
     proxy.rules.append(lambda m, p, h: seen.append(p) or None)  # type: ignore[func-returns-value]
     monkeypatch.setenv("ZOTERO_API_KEY", bad_key)
@@ -449,9 +449,8 @@ def test_an_endless_next_link_is_cut_off(hostile) -> None:  # type: ignore[no-un
 
 
 def test_a_drip_fed_answer_is_cut_off(sandbox) -> None:  # type: ignore[no-untyped-def]
-    from hostile import Answer, HostileProxy
-
     from conftest import KEY
+    from hostile import Answer, HostileProxy
     from zotsync.zotero import RemoteError, ZoteroLibrary
 
     proxy = HostileProxy(sandbox.url)
