@@ -531,3 +531,78 @@ def test_a_state_where_two_entries_share_an_item_is_refused(group_project: Path,
     assert f"entry {first!r} and entry {second!r} both name object" in result.stderr
     assert snapshot(group_project / "entries") == before
     assert library(sandbox) == remote_before
+
+
+# ----------------------------------------------------------------- 6. two processes at once
+
+
+def test_an_ingest_during_a_sync_waits_or_says_who_holds_the_list(hostile, http) -> None:  # type: ignore[no-untyped-def]
+    proxy, _ = hostile
+    project = Path.cwd()
+    assert run("sync", "--list", LIST).exit_code == 0
+    assert run("render", "--list", LIST).exit_code == 0  # this clone knows the README is current
+    # A teammate fixes a title in Zotero: the next sync pulls it and saves the list.
+    title = "A Large-Scale Chinese Multimodal NER Dataset with Speech Clues"
+    found = http.get(f"/groups/{GROUP}/items", params={"q": title}).json()
+    item = next(i for i in found if i["data"]["title"] == title)
+    fixed = http.patch(
+        f"/groups/{GROUP}/items/{item['key']}",
+        json={"title": title + " (fixed)"},
+        headers={"If-Unmodified-Since-Version": str(item["version"])},
+    )
+    assert fixed.status_code == 204, fixed.text
+    # A contributor's README edit, to be ingested while that sync runs.
+    readme = project / "entries" / LIST / "README.md"
+    text = readme.read_text()
+    line = next(ln for ln in text.splitlines() if title in ln)
+    added = line.replace(title, "A Paper From A Pull Request").replace("2021", "2022")
+    readme.write_text(text.replace(line, f"{line}\n\n{added}", 1))
+
+    def slow(method: str, path: str, headers: dict[str, str]) -> None:
+        time.sleep(1.0)  # a slow network: the sync holds the list for seconds
+        return None
+
+    proxy.rules.append(slow)
+    env = {**os.environ, "ZOTSYNC_LOCK_WAIT": "0.5"}
+    command = [sys.executable, "-m", "zotsync"]
+    syncing = subprocess.Popen(
+        [*command, "sync"],
+        cwd=project,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    lock = project / "entries" / LIST / ".zotsync-cache" / "lock"
+    deadline = time.monotonic() + 30
+    while not (lock.exists() and f"pid {syncing.pid} " in lock.read_text()):
+        assert time.monotonic() < deadline and syncing.poll() is None
+        time.sleep(0.05)
+    before = snapshot(project / "entries")
+    busy = subprocess.run(
+        [*command, "ingest", "--list", LIST], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert busy.returncode == 5, busy.stderr
+    assert f"pid {syncing.pid} (`zotsync sync`" in busy.stderr and "nothing was done" in busy.stderr
+    assert snapshot(project / "entries") == before
+
+    waiting = subprocess.run(
+        [*command, "ingest", "--list", LIST],
+        cwd=project,
+        env={**env, "ZOTSYNC_LOCK_WAIT": "60"},
+        capture_output=True,
+        text=True,
+    )
+    out, err = syncing.communicate(timeout=60)
+    assert syncing.returncode == 0, err
+    # The ingest ran after the sync: it saw the pulled title, so it either took the paper
+    # in (and the pulled title stands) or refused, saying why; never "1 added" then lost.
+    entries = "".join(
+        p.read_text() for p in (project / "entries" / LIST / "sections").glob("*.yaml")
+    )
+    assert title + " (fixed)" in entries, (out, waiting.stdout, waiting.stderr)
+    if waiting.returncode == 0:
+        assert "1 added" in waiting.stdout and "A Paper From A Pull Request" in entries
+    else:
+        assert waiting.returncode == 2 and "render" in waiting.stderr
+        assert "A Paper From A Pull Request" not in entries

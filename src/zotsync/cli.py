@@ -97,6 +97,15 @@ def _config(ctx: click.Context) -> Config:
     return load_config(config_path)
 
 
+def _hold_lists(ctx: click.Context, entries: Path | None, command: str) -> None:
+    """Hold, until the command ends, every list it may write: all lists of the config
+    (citation keys are unique across them), or the ``--entries`` folder."""
+    from zotsync.lock import holding
+
+    folders = [entries] if entries is not None else [item.entries for item in _config(ctx).lists]
+    ctx.with_resource(holding(folders, command))
+
+
 def _read_markdown(path: Path) -> str:
     """A Markdown list's text; a clear error for a missing, binary or non-UTF-8 file."""
     from zotsync.errors import InputError
@@ -232,6 +241,8 @@ def ingest(
     if source is not None and entries is None and list_name is None:
         raise UserError("give --entries DIR (or --list NAME) to say where the entries go")
     targets = _targets(ctx, entries, list_name)
+    if not dry_run:
+        _hold_lists(ctx, entries, "ingest")
     reports = []
     for target in targets:
         markdown = source or target.markdown
@@ -336,7 +347,10 @@ def render(
 
     results: list[dict[str, object]] = []
     stale_any = False
-    for target in _targets(ctx, entries, list_name):
+    targets = _targets(ctx, entries, list_name)
+    if not (check_only or dry_run):
+        _hold_lists(ctx, entries, "render")
+    for target in targets:
         out_path = output or target.markdown
         reading_list, _ = load_list(target.entries)
         text = render_list(reading_list).text
@@ -515,6 +529,8 @@ def export(
     if as_json and output is None:
         raise UserError("--json reports on the file written: give -o FILE")
     config = _config(ctx)
+    if not dry_run and source == "entries":  # new citation keys are stored in the entries
+        _hold_lists(ctx, None, "export")
     path = parse_path(collection)
     options = ExportOptions(format=fmt, url=bibtex_url)
     notes: list[str] = []
@@ -839,6 +855,8 @@ def sync(
     from zotsync.zotero import ZoteroLibrary
 
     config = _config(ctx)
+    if not dry_run:
+        _hold_lists(ctx, None, "sync")
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
     reports = []
     try:
