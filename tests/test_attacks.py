@@ -606,3 +606,34 @@ def test_an_ingest_during_a_sync_waits_or_says_who_holds_the_list(hostile, http)
     else:
         assert waiting.returncode == 2 and "render" in waiting.stderr
         assert "A Paper From A Pull Request" not in entries
+
+
+# ----------------------------------------------------------------- 8. the root collection deleted
+
+
+def test_a_deleted_root_collection_stops_the_sync_until_put_back(  # type: ignore[no-untyped-def]
+    group_project: Path, sandbox, http
+) -> None:
+    from test_sync import library, path_of, sync
+
+    sync()
+    root = collection_of(http, ROOT)
+    version = http.get(f"/groups/{GROUP}/collections/{root}").json()["version"]
+    gone = http.delete(
+        f"/groups/{GROUP}/collections/{root}", headers={"If-Unmodified-Since-Version": str(version)}
+    )
+    assert gone.status_code == 204, gone.text
+    before, remote_before = snapshot(group_project / "entries"), library(sandbox)
+    stopped = run("sync")
+    assert stopped.exit_code == 2
+    assert f"root collection {ROOT!r} was deleted in Zotero" in stopped.stderr
+    assert "--allow-empty" in stopped.stderr
+    assert snapshot(group_project / "entries") == before and library(sandbox) == remote_before
+
+    sync("--allow-empty")  # put it back: every item in its section's collection again
+    lib = library(sandbox)
+    ours = {k for k in lib["collections"] if path_of(lib, k)[0] == ROOT}
+    state = json.loads((group_project / "entries" / LIST / "sync-state.json").read_text())
+    keys = {record["key"] for record in state["items"].values()}
+    assert keys and all(set(lib["items"][key]["collections"]) & ours for key in keys)
+    assert all(report["changes"] == [] for report in sync())

@@ -18,7 +18,7 @@ from zotsync.errors import ZotsyncError
 from zotsync.escape import clean_line
 from zotsync.mapping import Mapping
 from zotsync.model import SectionPath
-from zotsync.plan import Desired, Plan, RemoteObject, Snapshot, Write, plan_sync
+from zotsync.plan import ROOT, Desired, Plan, RemoteObject, Snapshot, Write, plan_sync
 from zotsync.state import CollectionRecord, ItemRecord, LinkRecord, SyncState
 from zotsync.zotero import LibraryChanged, ZoteroLibrary
 
@@ -40,7 +40,15 @@ class EmptySide(ZotsyncError):
 EMPTY_SIDE_MINIMUM = 3  # a list of one or two papers may well be emptied on purpose
 
 
-def check_empty_side(job: ListJob, plan: Plan) -> None:
+def check_empty_side(job: ListJob, plan: Plan, remote: Snapshot) -> None:
+    if _root_deleted(job.state, remote):
+        raise EmptySide(
+            f"{job.name}: the list's root collection "
+            f"{job.state.collections[ROOT].name!r} was deleted in Zotero "
+            f"(with its sub-collections; {len(job.state.items)} synced items are in none of "
+            "the list's collections now); nothing was changed.  To put the list back into "
+            "Zotero, run `zotsync sync --allow-empty`"
+        )
     known = len(job.state.items)
     if known < EMPTY_SIDE_MINIMUM:
         return
@@ -55,6 +63,20 @@ def check_empty_side(job: ListJob, plan: Plan) -> None:
             f"{job.name}: the list has no entries any more, but {known} were synced; nothing "
             "was changed.  If that is intended, run `zotsync sync --allow-empty`"
         )
+
+
+def _root_deleted(state: SyncState, remote: Snapshot) -> bool:
+    root = state.collections.get(ROOT)
+    found = remote.collections.get(root.key) if root is not None else None
+    return root is not None and (found is None or bool(found.data.get("deleted")))
+
+
+def _refile_after_root_deleted(state: SyncState, remote: Snapshot) -> None:
+    """The user put a deleted list back (``--allow-empty``): its items were in the deleted
+    collections, which is no teammate's move, so they go back into their sections."""
+    if _root_deleted(state, remote):
+        for record in state.items.values():
+            record.collections = [key for key in record.collections if key in remote.collections]
 
 
 class StateStore(Protocol):
@@ -311,6 +333,9 @@ def run_library(
         base_state = min(jobs, key=lambda job: job.state.version).state
         remote = read_remote(library, base_state, fresh, [job.state for job in jobs])
         fresh = False
+        if allow_empty:
+            for job in jobs:
+                _refile_after_root_deleted(job.state, remote)
         reports: dict[str, SyncReport] = {}
         replan = False
         for job in jobs:
@@ -327,7 +352,7 @@ def run_library(
             reports[job.name] = SyncReport(plan, written[job.name], round_number)
             applied[job.name].append(plan)
             if not allow_empty:
-                check_empty_side(job, plan)
+                check_empty_side(job, plan, remote)
             if dry_run:
                 continue
             if plan.local and job.apply_local is not None:
