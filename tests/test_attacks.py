@@ -637,3 +637,66 @@ def test_a_deleted_root_collection_stops_the_sync_until_put_back(  # type: ignor
     keys = {record["key"] for record in state["items"].values()}
     assert keys and all(set(lib["items"][key]["collections"]) & ours for key in keys)
     assert all(report["changes"] == [] for report in sync())
+
+
+# ----------------------------------------------------------------- 10. one item, two collections
+
+
+def sections_holding(project: Path, title: str) -> list[str]:
+    import yaml
+
+    found = []
+    for path in sorted((project / "entries" / LIST / "sections").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        found += [path.stem for e in doc["entries"] or [] if e["title"] == title]
+    return found
+
+
+def refile(http, key: str, collections: list[str]) -> None:  # type: ignore[no-untyped-def]
+    item = http.get(f"/groups/{GROUP}/items/{key}").json()
+    done = http.patch(
+        f"/groups/{GROUP}/items/{key}",
+        json={"collections": collections},
+        headers={"If-Unmodified-Since-Version": str(item["version"])},
+    )
+    assert done.status_code == 204, done.text
+
+
+def test_an_item_filed_in_two_of_the_lists_collections_is_an_entry_in_each(  # type: ignore[no-untyped-def]
+    group_project: Path, sandbox, http
+) -> None:
+    from test_sync import library, sync
+
+    sync()
+    title = "A Large-Scale Chinese Multimodal NER Dataset with Speech Clues"
+    lib = library(sandbox)
+    [key] = [k for k, d in lib["items"].items() if d.get("title") == title]
+    datasets = lib["items"][key]["collections"]
+    fusion = collection_of(http, ROOT, "Research Areas", "Multimodal Fusion")
+    refile(http, key, [*datasets, fusion])  # a teammate files it under Fusion too
+
+    result = run("sync", "--list", LIST)
+    assert result.exit_code == 0, result.output
+    assert "also in   Research Areas / Multimodal Fusion" in result.stdout
+    assert "moved" not in result.stdout
+    assert sections_holding(group_project, title) == [
+        "datasets",
+        "research-areas--multimodal-fusion",
+    ]
+    assert run("render", "--list", LIST).exit_code == 0
+    readme = (group_project / "entries" / LIST / "README.md").read_text()
+    assert readme.count(title) == 2
+    lib = library(sandbox)
+    assert [k for k, d in lib["items"].items() if d.get("title") == title] == [key]
+    assert sorted(lib["items"][key]["collections"]) == sorted([*datasets, fusion])
+    again = run("sync", "--list", LIST, "--json")
+    assert json.loads(again.stdout)["changes"] == [] and again.exit_code == 0
+
+    refile(http, key, [fusion])  # and then takes it out of Datasets
+    result = run("sync", "--list", LIST)
+    assert result.exit_code == 0, result.output
+    assert sections_holding(group_project, title) == ["research-areas--multimodal-fusion"]
+    lib = library(sandbox)
+    assert [k for k, d in lib["items"].items() if d.get("title") == title] == [key]
+    assert lib["items"][key]["collections"] == [fusion]
+    assert json.loads(run("sync", "--list", LIST, "--json").stdout)["changes"] == []

@@ -1059,6 +1059,16 @@ def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:
             click.echo(
                 f"  moved     {change.entry_id} to {' / '.join(change.section or ())} (in Zotero)"
             )
+        elif change.action == "copy":
+            click.echo(
+                f"  also in   {' / '.join(change.section or ())}: {change.entry_id} "
+                "(filed in that collection too, in Zotero)"
+            )
+        elif change.action == "drop":
+            click.echo(
+                f"  dropped   {change.entry_id} from {' / '.join(change.section or ())} "
+                "(taken out of that collection in Zotero; it stays in the others)"
+            )
         elif change.action == "remove":
             click.echo(f"  removed   {change.entry_id} (deleted in Zotero; --prune)")
         elif change.action == "section":
@@ -1094,6 +1104,8 @@ _DONE_WORDS = {
     "update in the list": "entries updated from Zotero",
     "add in the list": "entries added from Zotero",
     "move in the list": "entries moved as in Zotero",
+    "copy in the list": "entries filed in one more section as in Zotero",
+    "drop in the list": "entries taken out of a section as in Zotero",
     "remove in the list": "entries removed (--prune)",
     "section in the list": "sections added from Zotero",
 }

@@ -52,6 +52,9 @@ class DesiredItem:
     links: tuple[tuple[str, str], ...]
     also: tuple[str, ...] = ()  # other entry ids with exactly this content (one item)
     entry: Entry | None = None
+    # Every entry of this item and its section, this one first: a paper listed in several
+    # sections is one item in several collections.
+    members: tuple[tuple[Entry, SectionPath], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,12 @@ def desired_library(
                 if section.path in first.sections
                 else (*first.sections, section.path)
             )
-            items[owner] = replace(first, sections=sections, also=(*first.also, entry.id))
+            items[owner] = replace(
+                first,
+                sections=sections,
+                also=(*first.also, entry.id),
+                members=(*first.members, (entry, section.path)),
+            )
             continue
         by_content[content] = entry.id
         items[entry.id] = DesiredItem(
@@ -91,6 +99,7 @@ def desired_library(
             (section.path,),
             entry.links,
             entry=entry,
+            members=((entry, section.path),),
         )
     return Desired(collections, items, list_name)
 
@@ -163,7 +172,10 @@ class Conflict:
 class LocalChange:
     """A change the sync makes to the list: an entry pulled, moved, added or removed."""
 
-    action: str  # "update", "move", "add", "remove", "section"
+    # "update", "move", "add", "remove", "section"; "copy" (the entry in one more section) and
+    # "drop" (a copy out of a section), when an item is filed in several of the list's
+    # collections in Zotero.
+    action: str
     entry_id: str
     entry: Entry | None = None
     section: SectionPath | None = None
@@ -260,6 +272,7 @@ class _Planner:
         self.prune = prune
         self.plan = Plan()
         self.claimed: set[str] = set()
+        self._ids: IdAllocator | None = None
 
     # -- collections
 
@@ -392,7 +405,9 @@ class _Planner:
         """Entries with identical text share one item, unless one already has its own
         (two items a teammate filed with the same data stay two)."""
         split: dict[str, DesiredItem] = {}
-        for entry_id, item in self.desired.items.items():
+        for item in self.desired.items.values():
+            item = self._led_by_its_synced_entry(item)
+            entry_id = item.entry_id
             own = self.base.items.get(entry_id)
             keep = []
             for alias in item.also:
@@ -411,6 +426,27 @@ class _Planner:
                 replace(item, also=tuple(keep)) if len(keep) != len(item.also) else item
             )
         self.desired = replace(self.desired, items=split)
+
+    def _led_by_its_synced_entry(self, item: DesiredItem) -> DesiredItem:
+        """The item as its synced entry asks for it, when the entry that comes first in the
+        list is a newer copy (the paper filed in an earlier section too): the item keeps
+        its entry, and with it its state, marker and citation key."""
+        if item.entry_id in self.base.items or not item.members:
+            return item
+        members = dict((entry.id, (entry, path)) for entry, path in item.members)
+        holder = next((a for a in item.also if a in self.base.items and a in members), None)
+        if holder is None:
+            return item
+        entry = members[holder][0]
+        return replace(
+            item,
+            entry_id=holder,
+            fields=item_fields(entry, self.mapping, self.desired.list_name),
+            links=entry.links,
+            also=tuple(i for i in (item.entry_id, *item.also) if i != holder),
+            entry=entry,
+            members=(members[holder], *(m for m in item.members if m[0].id != holder)),
+        )
 
     def items(self) -> None:
         self._split_aliases()
@@ -656,10 +692,11 @@ class _Planner:
         ours: set[str],
         changes: dict[str, Any],
     ) -> None:
-        """Which of the list's collections the item is in: three-way, like a field."""
+        """Which of the list's collections the item is in: three-way, like a field, over
+        the set of them (an item may be in several of the list's collections)."""
         current = list(remote.data.get("collections", []))
-        theirs = sorted(c for c in current if c in ours)
-        was = sorted(c for c in record.collections if c in ours) if record is not None else theirs
+        theirs = sorted({c for c in current if c in ours})
+        was = sorted({c for c in record.collections if c in ours}) if record else theirs
         list_moved, zotero_moved = cols != was, theirs != was
         if record is None or (list_moved and (not zotero_moved or self.prefer == "list")):
             if theirs != cols:
@@ -667,15 +704,48 @@ class _Planner:
         elif zotero_moved and (not list_moved or self.prefer == "zotero" or theirs == cols):
             if theirs == cols:
                 return
-            paths = {key: path for path, key in self.plan.collection_keys.items()}
             if not theirs:
                 self.plan.left.append(want.entry_id)  # kept in the list: see --prune
             elif self.pull:
-                self.plan.local.append(LocalChange("move", want.entry_id, section=paths[theirs[0]]))
+                paths = {key: path for path, key in self.plan.collection_keys.items()}
+                self._refile(want, [paths[key] for key in theirs])
             else:
                 self.plan.pulls.append((want.entry_id, "section"))
         elif list_moved and zotero_moved:
             self.plan.conflicts.append(Conflict(want.entry_id, "section", cols, theirs, was))
+
+    def _refile(self, want: DesiredItem, targets: list[SectionPath]) -> None:
+        """The list follows the collections a teammate filed the item in: its entry moves,
+        a copy of it goes into each further section, a copy leaves a section it left."""
+        members = list(want.members) or (
+            [(want.entry, want.sections[0])] if want.entry is not None else []
+        )
+        keep: dict[SectionPath, str] = {}
+        for entry, path in members:
+            if path in targets and path not in keep:
+                keep.setdefault(path, entry.id)
+        if want.entry_id not in keep.values():  # the synced entry itself goes where it is
+            path = next((t for t in targets if t not in keep), targets[0])
+            keep[path] = want.entry_id
+            self.plan.local.append(LocalChange("move", want.entry_id, section=path))
+        for entry, path in members:
+            if entry.id not in keep.values():
+                self.plan.local.append(LocalChange("drop", entry.id, section=path))
+        for path in targets:
+            if path not in keep and want.entry is not None:
+                copy_id = self.ids.allocate(want.entry.title, want.entry.year)
+                self.ids.taken.add(copy_id)
+                copy = replace(want.entry, id=copy_id, markdown="", citation_key="")
+                self.plan.local.append(LocalChange("copy", copy_id, entry=copy, section=path))
+
+    @property
+    def ids(self) -> IdAllocator:
+        """Ids for entries the sync adds to the list (one allocator: no id given twice)."""
+        if self._ids is None:
+            taken = set(self.desired.items) | set(self.base.items)
+            taken |= {a for item in self.desired.items.values() for a in item.also}
+            self._ids = IdAllocator(taken)
+        return self._ids
 
     def additions(self) -> None:
         """Items a teammate put into the list's collections become entries of those sections."""
@@ -684,11 +754,7 @@ class _Planner:
         paths = {key: path for path, key in self.plan.collection_keys.items()}
         known = {r.key for r in self.base.items.values()} | self.claimed
         known |= {w.key for w in self.plan.phases[2]}
-        taken = set(self.desired.items) | {
-            a for item in self.desired.items.values() for a in item.also
-        }
-        taken |= set(self.base.items)
-        allocator = IdAllocator(taken)
+        allocator = self.ids
         prefix = f"{self.desired.list_name}/"
         for obj in sorted(self.remote.items.values(), key=lambda o: o.key):
             data = obj.data

@@ -2,8 +2,9 @@
 
 Entries pulled (fields a teammate edited), moved (to the section of the collection a teammate
 put the item in), added (items a teammate filed into the list's collections: appended to their
-section, so they render after its last entry, in its style), removed (``--prune`` after a
-deletion in Zotero), and sections added (sub-collections a teammate made).
+section, so they render after its last entry, in its style), copied or dropped (an item a
+teammate filed in several of the list's collections is an entry in each section), removed
+(``--prune`` after a deletion in Zotero), and sections added (sub-collections a teammate made).
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> Read
             path, n = found
             entry = sections[path].pop(n)
             sections[change.section].append(entry)
-        elif change.action == "add" and not found and change.entry is not None:
+        elif change.action in ("add", "copy") and not found and change.entry is not None:
             assert change.section is not None
             sections[change.section].append(change.entry)
-        elif change.action == "remove" and found:
+        elif change.action in ("remove", "drop") and found:
             path, n = found
             sections[path].pop(n)
 
