@@ -700,3 +700,86 @@ def test_an_item_filed_in_two_of_the_lists_collections_is_an_entry_in_each(  # t
     assert [k for k, d in lib["items"].items() if d.get("title") == title] == [key]
     assert lib["items"][key]["collections"] == [fusion]
     assert json.loads(run("sync", "--list", LIST, "--json").stdout)["changes"] == []
+
+
+# ----------------------------------------------------------------- 9. a collection renamed or moved
+
+
+def edit_collection(http, key: str, **data: object) -> None:  # type: ignore[no-untyped-def]
+    found = http.get(f"/groups/{GROUP}/collections/{key}").json()
+    done = http.patch(
+        f"/groups/{GROUP}/collections/{key}",
+        json=data,
+        headers={"If-Unmodified-Since-Version": str(found["version"])},
+    )
+    assert done.status_code == 204, done.text
+
+
+def reread(project: Path) -> dict[str, object]:
+    """What an ordinary ingest of the rendered README says: it must find nothing moved."""
+    assert run("render", "--list", LIST).exit_code == 0
+    done = run("ingest", "--list", LIST, "--json")
+    assert done.exit_code == 0, done.output
+    return dict(json.loads(done.stdout))
+
+
+def test_a_collection_renamed_or_moved_in_zotero_is_followed(  # type: ignore[no-untyped-def]
+    group_project: Path, sandbox, http
+) -> None:
+    from test_sync import library, path_of, sync
+
+    sync()
+    assert run("render", "--list", LIST).exit_code == 0
+    fusion = collection_of(http, ROOT, "Research Areas", "Multimodal Fusion")
+    edit_collection(http, fusion, name="Fusion Methods")
+    result = run("sync", "--list", LIST)
+    assert result.exit_code == 0, result.output
+    assert "Research Areas / Multimodal Fusion -> Research Areas / Fusion Methods" in result.stdout
+    readme = group_project / "entries" / LIST / "README.md"
+    report = reread(group_project)
+    assert (report["moved"], report["removed"], report["added"]) == ([], [], [])
+    assert "### Fusion Methods" in readme.read_text()
+    lib = library(sandbox)
+    assert path_of(lib, fusion) == (ROOT, "Research Areas", "Fusion Methods")
+
+    # Moved under another section: the section's part of the README goes there.
+    datasets = collection_of(http, ROOT, "Datasets")
+    edit_collection(http, fusion, parentCollection=datasets)
+    result = run("sync", "--list", LIST)
+    assert result.exit_code == 0, result.output
+    assert "-> Datasets / Fusion Methods" in result.stdout
+    report = reread(group_project)
+    assert (report["moved"], report["removed"], report["added"]) == ([], [], [])
+    lib = library(sandbox)
+    assert path_of(lib, fusion) == (ROOT, "Datasets", "Fusion Methods")
+    assert json.loads(run("sync", "--list", LIST, "--json").stdout)["changes"] == []
+    members = [d for d in lib["items"].values() if fusion in d.get("collections", [])]
+    assert len(members) > 10  # its papers stayed in it
+
+    # Renamed on both sides, differently: a conflict, both left alone.
+    section = next((group_project / "entries" / LIST / "sections").glob("*fusion*.yaml"))
+    section.write_text(section.read_text().replace("Fusion Methods", "Fusion", 1))
+    edit_collection(http, fusion, name="Fusion Approaches")
+    clash = run("sync", "--list", LIST)
+    assert clash.exit_code == 3, clash.output
+    assert "conflict" in clash.stdout and "Fusion Approaches" in clash.stdout
+    assert library(sandbox)["collections"][fusion]["name"] == "Fusion Approaches"
+
+
+def test_a_heading_renamed_in_the_readme_renames_the_collection(  # type: ignore[no-untyped-def]
+    group_project: Path, sandbox, http
+) -> None:
+    from test_sync import library, path_of, sync
+
+    sync()
+    assert run("render", "--list", LIST).exit_code == 0
+    fusion = collection_of(http, ROOT, "Research Areas", "Multimodal Fusion")
+    readme = group_project / "entries" / LIST / "README.md"
+    readme.write_text(readme.read_text().replace("### Multimodal Fusion", "### Fusion", 1))
+    assert run("ingest", "--list", LIST).exit_code == 0
+    before = len(library(sandbox)["collections"])
+    sync()
+    lib = library(sandbox)
+    assert len(lib["collections"]) == before  # the same collection, renamed: none made
+    assert path_of(lib, fusion) == (ROOT, "Research Areas", "Fusion")
+    assert all(report["changes"] == [] for report in sync())

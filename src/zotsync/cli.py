@@ -929,6 +929,7 @@ def sync(
                             "entry": c.entry_id,
                             "section": list(c.section) if c.section else None,
                             "added_by": c.added_by or None,
+                            "to": list(c.to) if c.to else None,
                         }
                         for c in plan.local
                     ],
@@ -1071,6 +1072,11 @@ def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:
             )
         elif change.action == "remove":
             click.echo(f"  removed   {change.entry_id} (deleted in Zotero; --prune)")
+        elif change.action == "resection":
+            click.echo(
+                f"  section   {' / '.join(change.section or ())} -> "
+                f"{' / '.join(change.to or ())} (renamed or moved in Zotero)"
+            )
         elif change.action == "section":
             click.echo(
                 f"  section   {' / '.join(change.section or ())} (a collection made in Zotero)"
@@ -1108,6 +1114,7 @@ _DONE_WORDS = {
     "drop in the list": "entries taken out of a section as in Zotero",
     "remove in the list": "entries removed (--prune)",
     "section in the list": "sections added from Zotero",
+    "resection in the list": "sections renamed or moved as in Zotero",
 }
 
 

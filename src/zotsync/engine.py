@@ -255,6 +255,9 @@ class _Applier:
         if target[0] == "collection":
             path = tuple(target[1:])
             self.dirty_collections.add(path)
+            if write.action == "forget":  # followed to a new path (renamed or moved in Zotero)
+                state.collections.pop(path, None)
+                return
             parent = write.base.get("parentCollection") or None
             state.collections[path] = CollectionRecord(
                 write.key, version, str(write.base["name"]), parent

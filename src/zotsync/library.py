@@ -170,6 +170,8 @@ class StateFile:
         for n, line in enumerate(lines):
             try:
                 batch = json.loads(line)
+                for path in batch.get("collections_gone", []):
+                    state.collections.pop(tuple(path), None)
                 for collection in batch["collections"]:
                     state.set_collection(collection)
                 for entry_id, record in batch["items"].items():
@@ -188,6 +190,9 @@ class StateFile:
             "items": {i: state.item_dict(i) if i in state.items else None for i in sorted(items)},
             "collections": [
                 state.collection_dict(p) for p in sorted(collections) if p in state.collections
+            ],
+            "collections_gone": [
+                list(p) for p in sorted(collections) if p not in state.collections
             ],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ from zotsync.markdown_entry import (
     render_entry,
     scan,
 )
-from zotsync.model import Entry, EntryStyle, Section, SectionPath, slugify
+from zotsync.model import Entry, EntryStyle, Section, SectionPath, section_slug
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -135,10 +135,7 @@ class _Reader:
     def _section(self, path: SectionPath) -> str:
         slug = self.slug_of_path.get(path)
         if slug is None:
-            base = "--".join(slugify(name, max_words=6) or "section" for name in path) or "section"
-            slug, n = base, 2
-            while slug in self.sections:
-                slug, n = f"{base}-{n}", n + 1
+            slug = section_slug(path, self.sections)
             self.slug_of_path[path] = slug
             self.sections[slug] = ParsedSection(slug, path)
         return slug

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -302,6 +302,16 @@ _STOP_WORDS = frozenset(
 def slugify(text: str, *, max_words: int = 8) -> str:
     words = fold(text).split()
     return "-".join(words[:max_words])
+
+
+def section_slug(path: tuple[str, ...], taken: Container[str]) -> str:
+    """A section's file name (``research-areas--multimodal-fusion``), derived from its path
+    as a reading of the Markdown derives it, with ``-2``, ``-3``… past ``taken``."""
+    base = "--".join(slugify(name, max_words=6) or "section" for name in path) or "section"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 class IdAllocator:

@@ -36,7 +36,7 @@ from zotsync.mapping import (
     safe_url,
 )
 from zotsync.model import ID_PATTERN, Entry, IdAllocator, SectionPath, identity_keys
-from zotsync.state import ItemRecord, SyncState, derived_key
+from zotsync.state import CollectionRecord, ItemRecord, SyncState, derived_key
 
 ROOT: SectionPath = ()
 
@@ -174,12 +174,13 @@ class LocalChange:
 
     # "update", "move", "add", "remove", "section"; "copy" (the entry in one more section) and
     # "drop" (a copy out of a section), when an item is filed in several of the list's
-    # collections in Zotero.
+    # collections in Zotero; "resection" (a collection renamed or moved in Zotero).
     action: str
     entry_id: str
     entry: Entry | None = None
     section: SectionPath | None = None
     added_by: str = ""
+    to: SectionPath | None = None  # "resection": the section's new path
 
 
 @dataclass
@@ -279,11 +280,33 @@ class _Planner:
     def collections(self) -> None:
         keys = self.plan.collection_keys
         taken = {rec.key for rec in self.base.collections.values()}
+        followed: list[SectionPath] = []  # sections renamed or moved in Zotero, followed
+        renamed_in_list = self._list_renames()
         for path in sorted(self.desired.collections, key=lambda p: (len(p), p)):
             name = self.desired.collections[path]
             parent = keys[path[:-1]] if path else False
             record = self.base.collections.get(path)
+            if record is None and path in renamed_in_list:
+                old_path, record = renamed_in_list[path]
+                if self._renamed_on_both_sides(path, old_path, record):
+                    keys[path] = record.key
+                    continue
+                self.plan.phases[0].append(
+                    Write("collection", record.key, 0, {}, "forget", ("collection", *old_path))
+                )
             remote = self.remote.collections.get(record.key) if record else None
+            if record is not None and any(path[: len(f)] == f for f in followed):
+                keys[path] = record.key  # recorded at its new path with its parent
+                continue
+            if (
+                record is not None
+                and remote is not None
+                and path
+                and self._follow_collection(path, name, parent, record, remote)
+            ):
+                keys[path] = remote.key
+                followed.append(path)
+                continue
             if remote is None:
                 remote = self.remote.collections.get(derived_key(*self.seed, "collection", *path))
             if remote is None:
@@ -344,6 +367,128 @@ class _Planner:
 
         if self.pull:
             self._new_sections()
+
+    def _list_renames(self) -> dict[SectionPath, tuple[SectionPath, CollectionRecord]]:
+        """Sections the list renamed or moved since the last sync (a heading edited, a
+        section's path changed): a new path that holds most of the entries of a synced path
+        the list no longer has is that section, renamed: new path -> (old path, record)."""
+        gone = {
+            path: rec
+            for path, rec in self.base.collections.items()
+            if path and path not in self.desired.collections
+        }
+        if not gone:
+            return {}
+        members: dict[str, set[str]] = {}
+        for entry_id, record in self.base.items.items():
+            for key in record.collections:
+                members.setdefault(key, set()).add(entry_id)
+        placed: dict[SectionPath, set[str]] = {}
+        for want in self.desired.items.values():
+            for section in want.sections:
+                placed.setdefault(section, set()).add(want.entry_id)
+        found: dict[SectionPath, tuple[SectionPath, CollectionRecord]] = {}
+        for path in self.desired.collections:
+            if not path or path in self.base.collections:
+                continue
+            here = placed.get(path, set())
+            best = max(gone.items(), key=lambda g: len(members.get(g[1].key, set()) & here))
+            shared = members.get(best[1].key, set()) & here
+            if shared and 2 * len(shared) >= len(members.get(best[1].key, set())):
+                found[path] = best
+                del gone[best[0]]
+                if not gone:
+                    break
+        return found
+
+    def _renamed_on_both_sides(
+        self, path: SectionPath, old_path: SectionPath, record: CollectionRecord
+    ) -> bool:
+        """A section the list renamed that Zotero renamed or moved too, differently: a
+        conflict, both sides left as they are."""
+        remote = self.remote.collections.get(record.key)
+        if remote is None or remote.data.get("deleted"):
+            return False
+        theirs = clean_line(str(remote.data.get("name", ""))).strip()
+        moved = (remote.data.get("parentCollection") or False) != (record.parent or False)
+        if (theirs == record.name and not moved) or self.prefer == "list":
+            return False
+        if theirs == path[-1] and not moved:
+            return False
+        self.plan.conflicts.append(
+            Conflict("", "section", " / ".join(path), theirs, " / ".join(old_path))
+        )
+        return True
+
+    def _follow_collection(
+        self,
+        path: SectionPath,
+        name: str,
+        parent: str | bool,
+        record: CollectionRecord,
+        remote: RemoteObject,
+    ) -> bool:
+        """A collection of the list renamed or moved in Zotero (since the last sync) is a
+        change from Zotero, three-way like a field: followed in the list (True), or a
+        conflict when the list changed it too (True: left alone), or put back (False)."""
+        theirs_name = clean_line(str(remote.data.get("name", ""))).strip()
+        theirs_parent = remote.data.get("parentCollection") or False
+        renamed = bool(theirs_name) and theirs_name != record.name
+        moved = theirs_parent != (record.parent or False)
+        if remote.data.get("deleted") or not (renamed or moved):
+            return False
+        clash = (renamed and name not in (record.name, theirs_name)) or (
+            moved and parent not in (record.parent or False, theirs_parent)
+        )
+        if clash and self.prefer != "zotero":
+            if self.prefer == "list":
+                return False
+            where = " / ".join(path)
+            self.plan.conflicts.append(
+                Conflict("", f"section {where}", name, theirs_name, record.name)
+            )
+            return True
+        paths = {rec.key: p for p, rec in self.base.collections.items()}
+        new_parent = paths.get(str(theirs_parent)) if moved else path[:-1]
+        if new_parent is None or new_parent[: len(path)] == path:
+            what = f"collection {' / '.join(path)!r}"
+            self.plan.refused.append(
+                ("", f"{what} was moved out of the list's collections in Zotero; it is put back")
+            )
+            return False
+        new_path = (*new_parent, theirs_name if renamed else path[-1])
+        if new_path in self.desired.collections:
+            return False  # a name the list already uses there: put back
+        if not self.pull:
+            self.plan.pulls.append(("", f"section {' / '.join(path)}"))
+            return True
+        self.plan.local.append(LocalChange("resection", "", section=path, to=new_path))
+        for old, rec in sorted(self.base.collections.items()):
+            if old[: len(path)] != path:
+                continue
+            moved_to = new_path + old[len(path) :]
+            top = old == path
+            base = {
+                "name": moved_to[-1],
+                "parentCollection": theirs_parent if top else (rec.parent or False),
+            }
+            version = remote.version if top else rec.version
+            self.plan.phases[0].append(
+                Write("collection", rec.key, rec.version, {}, "forget", ("collection", *old))
+            )
+            self.plan.phases[1].append(
+                Write(
+                    "collection",
+                    rec.key,
+                    version,
+                    {},
+                    "update",
+                    ("collection", *moved_to),
+                    base=base,
+                    summary=" / ".join(moved_to),
+                )
+            )
+        return True
 
     def _new_sections(self) -> None:
         """Collections a teammate made under the list's collections become sections."""

@@ -13,16 +13,9 @@ from collections import Counter
 from dataclasses import replace
 
 from zotsync.frame import ReadingList
-from zotsync.model import Entry, EntryStyle, Section, SectionPath, slugify
+from zotsync.model import Entry, EntryStyle, Section, SectionPath, section_slug
 from zotsync.plan import LocalChange
-
-
-def _slug(path: SectionPath, taken: set[str]) -> str:
-    base = "--".join(slugify(name, max_words=6) or "section" for name in path) or "section"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+from zotsync.resection import resection
 
 
 def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> ReadingList:
@@ -36,7 +29,7 @@ def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> Read
 
     def ensure(path: SectionPath) -> None:
         if path not in sections:
-            slug = _slug(path, taken)
+            slug = section_slug(path, taken)
             taken.add(slug)
             parent = meta.get(path[:-1])
             style = parent.style if parent is not None else default_style
@@ -77,6 +70,11 @@ def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> Read
     new_sections = tuple(
         Section(meta[path].slug, path, tuple(sections[path]), meta[path].style) for path in ordered
     )
-    return ReadingList(
+    result = ReadingList(
         reading_list.frame, new_sections, reading_list.newline, reading_list.final_newline
     )
+    # Last: the other changes name sections by the paths they had before.
+    for change in changes:
+        if change.action == "resection" and change.section is not None and change.to is not None:
+            result = resection(result, change.section, change.to)
+    return result
