@@ -374,7 +374,7 @@ def test_no_redirect_takes_the_key_anywhere(hostile) -> None:  # type: ignore[no
     proxy.rules.append(lambda m, p, h: redirect if "if-modified-since-version" in h else None)
     assert run("sync", "--list", LIST).exit_code == 0  # the fast path gives way to a full sync
     proxy.rules.append(lambda m, p, h: redirect if m == "GET" else None)
-    fails_cleanly(run("sync", "--list", LIST), "redirect", "follows no redirect")
+    fails_cleanly(run("sync", "--list", LIST), "redirect", "never followed")
     fails_cleanly(run("export", "--list", LIST, "--from", "zotero"), "redirect")
     fails_cleanly(run("whoami", "--list", LIST), "redirect")
     assert bystander.seen == []
@@ -415,7 +415,7 @@ def test_a_wait_past_the_cap_is_refused_at_once(hostile) -> None:  # type: ignor
         lambda m, p, h: Answer(429, {"Retry-After": "99999"}, b"slow down") if m == "GET" else None
     )
     started = time.monotonic()
-    fails_cleanly(run("sync", "--list", LIST), "99999 s", "Retry-After", "at most 60 s")
+    fails_cleanly(run("sync", "--list", LIST), "99999 s", "Retry-After", "honoured is 60 s")
     proxy.rules[:] = [
         lambda m, p, h: Answer(200, {"Backoff": "99999", "Content-Type": "application/json"}, b"[]")
     ]

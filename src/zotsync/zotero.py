@@ -130,8 +130,8 @@ class RetryTransport(httpx2.BaseTransport):
             seconds, header = asked
             if seconds > self.max_wait:
                 raise BadAnswer(
-                    f"asked zotsync to wait {seconds:.0f} s ({header}); zotsync waits at "
-                    f"most {self.max_wait:.0f} s: try again later"
+                    f"asked for a wait of {seconds:.0f} s ({header}); the longest wait "
+                    f"honoured is {self.max_wait:.0f} s: try again later"
                 )
         self.sleep(min(seconds, self.max_wait))
 
@@ -159,8 +159,8 @@ class RetryTransport(httpx2.BaseTransport):
                 response.close()
                 where = urlsplit(response.headers.get("Location", "")).hostname or "elsewhere"
                 raise BadAnswer(
-                    f"answered with a redirect to {where}; zotsync follows no redirect "
-                    "(the API key would go with it)"
+                    f"answered with a redirect to {where}; redirects are never followed "
+                    "(the API key would go with them)"
                 )
             if self._asked_wait(response) and response.status_code < 400:
                 self._pause(response, attempt)  # the server asks for a pause before the next
