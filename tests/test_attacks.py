@@ -319,6 +319,26 @@ def test_a_teammates_hostile_text_reaches_the_readme_only_as_text(
         assert all(
             "note" not in entry or "INJECTED" not in entry["note"] for entry in parsed.entries
         )
+    # The sync gave the item the entry's own key in Zotero too.
+    theirs = http.get(f"/groups/{GROUP}/items/{items[0]}").json()["data"]["citationKey"]
+    assert theirs == "CarriageInjectedHeading2021"
+    # A teammate's item not yet pulled: export --from zotero names the key it refused.
+    teammate_posts(
+        http,
+        "items",
+        [
+            {
+                "itemType": "book",
+                "title": "Later",
+                "citationKey": "x}, @misc{y,",
+                "collections": [fusion],
+            }
+        ],
+    )
+    done = run("export", "--list", LIST, "--from", "zotero", "-o", out)
+    assert done.exit_code == 0, done.output
+    assert "citationKey 'x}, @misc{y,' is not a valid BibTeX key; exported as" in done.stderr
+    assert "@misc{y" not in out.read_text()
 
 
 def test_a_citation_key_typed_into_the_yaml_must_be_a_bibtex_key(tmp_path: Path) -> None:

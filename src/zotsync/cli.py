@@ -587,6 +587,7 @@ def export(
         item = having[0][0]
         chosen, where = _zotero_items(ctx, config, item, path)
         text, count = render(chosen, fmt, options), len(chosen)
+        notes.extend(_refused_keys(chosen))
     data = text.encode("utf-8")
     written = False
     if output is None:
@@ -614,6 +615,21 @@ def export(
     target = str(output) if output else "stdout"
     verb = "would write" if dry_run else ("wrote" if written or not output else "unchanged:")
     click.echo(f"{verb} {target}: {count} entries ({fmt}) from {where}", err=True)
+
+
+def _refused_keys(chosen: list[Any]) -> list[str]:
+    """What export says of items whose ``citationKey`` (a teammate's text) it did not use."""
+    from zotsync.citekey import valid_citation_key
+
+    notes = []
+    for keyed in chosen:
+        theirs = str(keyed.data.get("citationKey") or "").strip()
+        if theirs and not valid_citation_key(theirs):
+            notes.append(
+                f"item {keyed.data.get('key')}: citationKey {theirs!r} is not a valid BibTeX "
+                f"key; exported as {keyed.key}"
+            )
+    return notes
 
 
 def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tuple[Any, str]:

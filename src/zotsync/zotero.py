@@ -114,6 +114,7 @@ class RetryTransport(httpx2.BaseTransport):
         self.max_wait = max_wait
         self.origin = origin
         self.deadline = deadline
+        self.retries = RETRIES
         self.requests = 0
 
     def _asked_wait(self, response: httpx2.Response) -> tuple[float, str] | None:
@@ -142,16 +143,18 @@ class RetryTransport(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         self._check_origin(request)
-        for attempt in range(RETRIES + 1):
+        for attempt in range(self.retries + 1):
             self.requests += 1
             try:
                 response = self.inner.handle_request(request)
             except httpx2.TransportError:
-                if attempt == RETRIES:
+                if attempt == self.retries:
                     raise
                 self._pause(None, attempt)
                 continue
-            if (response.status_code == 429 or response.status_code >= 500) and attempt < RETRIES:
+            if (
+                response.status_code == 429 or response.status_code >= 500
+            ) and attempt < self.retries:
                 response.close()
                 self._pause(response, attempt)
                 continue
@@ -342,6 +345,7 @@ class ZoteroLibrary:
     def unchanged_since(self, version: int) -> bool:
         """One conditional request: True when Zotero answers 304 (the library is still at
         ``version``); False on anything else, which the full sync then reads and handles."""
+        self.transport.retries = 0  # a failure only sends the sync the full way, which retries
         try:
             response = self.client.get(
                 f"{self.endpoint}/groups/{self.group_id}/items",
@@ -350,6 +354,8 @@ class ZoteroLibrary:
             )
         except (httpx2.HTTPError, BadAnswer):
             return False
+        finally:
+            self.transport.retries = RETRIES
         return response.status_code == 304
 
     def snapshot(self) -> Snapshot:
