@@ -803,3 +803,35 @@ def test_a_heading_renamed_in_the_readme_renames_the_collection(  # type: ignore
     assert len(lib["collections"]) == before  # the same collection, renamed: none made
     assert path_of(lib, fusion) == (ROOT, "Research Areas", "Fusion")
     assert all(report["changes"] == [] for report in sync())
+
+
+def test_a_paper_a_teammate_files_in_two_sections_is_an_entry_in_both(  # type: ignore[no-untyped-def]
+    group_project: Path, sandbox, http
+) -> None:
+    from test_sync import library, sync
+
+    sync()
+    fusion = collection_of(http, ROOT, "Research Areas", "Multimodal Fusion")
+    datasets = collection_of(http, ROOT, "Datasets")
+    title = "Attention Bottlenecks for Multimodal Fusion"
+    [key] = teammate_posts(
+        http,
+        "items",
+        [
+            {
+                "itemType": "journalArticle",
+                "title": title,
+                "date": "2021",
+                "url": "https://arxiv.org/abs/2107.00135",
+                "collections": [fusion, datasets],
+            }
+        ],
+    )
+    sync()
+    assert sections_holding(group_project, title) == [
+        "datasets",
+        "research-areas--multimodal-fusion",
+    ]
+    assert sorted(library(sandbox)["items"][key]["collections"]) == sorted([fusion, datasets])
+    assert all(report["changes"] == [] for report in sync())
+    assert sorted(library(sandbox)["items"][key]["collections"]) == sorted([fusion, datasets])

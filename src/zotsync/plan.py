@@ -936,13 +936,18 @@ class _Planner:
             fields = item_fields(entry, self.mapping, self.desired.list_name)
             if theirs_key and not entry.citation_key:
                 fields["citationKey"] = ""  # the base: the entry's own key replaces theirs
-            want = DesiredItem(entry_id, fields, (sections[0],), entry.links, entry=entry)
+            want = DesiredItem(entry_id, fields, tuple(sections), entry.links, entry=entry)
             added_by = str(obj.meta.get("createdByUser", {}).get("username", ""))
             self.plan.local.append(
                 LocalChange("add", entry_id, entry=entry, section=sections[0], added_by=added_by)
             )
+            for section in sections[1:]:  # filed in several of the list's collections
+                copy_id = allocator.allocate(entry.title, entry.year)
+                allocator.taken.add(copy_id)
+                copy = replace(entry, id=copy_id, citation_key="")
+                self.plan.local.append(LocalChange("copy", copy_id, entry=copy, section=section))
             self.claimed.add(obj.key)
-            cols = [self.plan.collection_keys[sections[0]]]
+            cols = sorted({self.plan.collection_keys[section] for section in sections})
             want = self._update(want, obj, None, cols, set(paths), "add")
             self._links(want, obj.key, {})
 
