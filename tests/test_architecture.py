@@ -22,6 +22,8 @@ CORE = [
     "latex",
     "bibliography",
     "escape",
+    "resection",
+    "pull",
 ]
 ADAPTER_OF = {
     "markdown_it": {"markdown_entry", "markdown_list"},
