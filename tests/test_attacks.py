@@ -835,3 +835,21 @@ def test_a_paper_a_teammate_files_in_two_sections_is_an_entry_in_both(  # type: 
     assert sorted(library(sandbox)["items"][key]["collections"]) == sorted([fusion, datasets])
     assert all(report["changes"] == [] for report in sync())
     assert sorted(library(sandbox)["items"][key]["collections"]) == sorted([fusion, datasets])
+
+
+def test_a_parent_heading_renamed_in_the_readme_renames_its_collection(  # type: ignore[no-untyped-def]
+    group_project: Path, sandbox, http
+) -> None:
+    from test_sync import library, path_of, sync
+
+    sync()
+    areas = collection_of(http, ROOT, "Research Areas")
+    readme = group_project / "entries" / LIST / "README.md"
+    readme.write_text(readme.read_text().replace("## Research Areas", "## Areas", 1))
+    assert run("ingest", "--list", LIST, "--force").exit_code == 0
+    before = len(library(sandbox)["collections"])
+    sync()
+    lib = library(sandbox)
+    assert len(lib["collections"]) == before  # renamed, not made again
+    assert path_of(lib, areas) == (ROOT, "Areas")
+    assert all(report["changes"] == [] for report in sync())

@@ -399,6 +399,13 @@ class _Planner:
                 del gone[best[0]]
                 if not gone:
                     break
+        # A heading above them renamed too (a section with no entries of its own): the
+        # parent of renamed sections, itself gone, is renamed to their new parent.
+        for new_path, (old_path, _) in list(found.items()):
+            parent, old_parent = new_path[:-1], old_path[:-1]
+            free = parent not in self.base.collections and parent not in found
+            if parent and old_parent in gone and free and parent in self.desired.collections:
+                found[parent] = (old_parent, gone.pop(old_parent))
         return found
 
     def _renamed_on_both_sides(
