@@ -864,11 +864,7 @@ def sync(
     its section's collection, its extra links as linked-URL attachments.  Items already
     in the group are adopted (by arXiv id, DOI, URL, title + year), not duplicated.
     """
-    from zotsync.engine import ListJob, run_library
     from zotsync.library import Sandboxes, StateFile, resolve
-    from zotsync.plan import desired_library
-    from zotsync.yaml_store import load_list, load_mapping, save_list
-    from zotsync.zotero import ZoteroLibrary
 
     config = _config(ctx)
     if not dry_run:
@@ -881,6 +877,12 @@ def sync(
             if quick is not None:
                 _echo_quick(quick, as_json)
                 return
+        # Imported past the fast path, which does without them.
+        from zotsync.engine import ListJob, run_library
+        from zotsync.plan import desired_library
+        from zotsync.yaml_store import load_list, load_mapping, save_list
+        from zotsync.zotero import ZoteroLibrary
+
         # Lists of one library sync together: one read of the library for all of them.
         by_library: dict[tuple[str, int], list[tuple[Any, Any, ListJob]]] = {}
         for item in config.select(list_name):
