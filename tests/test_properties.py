@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from zotsync.ingest import build_list
@@ -222,3 +222,51 @@ def test_the_markdown_reader_never_crashes_and_never_loses_a_line(text: str) -> 
     """Arbitrary text (not only list-shaped): the reader reads it and the writer gives back
     every line as it was."""
     assert render_list(build_list(read_list(text), None)[0]).text == text
+
+
+# Anything a teammate can type into Zotero: every character class, line breaks of every kind,
+# bidi controls, Markdown and HTML syntax.
+hostile_text = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from("\r\n\x00\x0b\x0c\x85\u2028\u2029\u202e\u2066\u200f\ufeff[]()*_`<>#-|!\\"),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+PLAIN_STYLE = EntryStyle(bullet="", title="plain", url_label="paper")
+
+
+@settings(max_examples=300)
+@given(hostile_text, st.one_of(STYLES, st.just(PLAIN_STYLE)))
+def test_any_zotero_title_renders_as_one_line_of_text_that_reads_back(
+    raw: str, style: EntryStyle
+) -> None:
+    from zotsync.mapping import Mapping, content_of_item
+
+    content = content_of_item(
+        {"itemType": "journalArticle", "title": raw, "url": "https://x.org/1", "date": "2020"},
+        Mapping.from_dict({"venues": {}}),
+        (),
+    )
+    title = content.title.strip()
+    # Runs of spaces: Markdown does not keep them apart; nothing unsafe in that.
+    assume(title and title == " ".join(title.split()))
+    content = EntryContent(title=title, url=content.url, year=content.year)
+    text = render_entry(content, style)
+    assert not set(text) & set("\r\n\x00\x0b\x0c\x85\u2028\u2029\u202e\u2066\u200f\ufeff"), text
+    # CommonMark sees one paragraph, no raw HTML, and only the entry's own link.
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(style.bullet + text)
+    blocks = [t.type for t in tokens if t.level == 0 and t.nesting >= 0]
+    assert blocks in (["paragraph_open"], ["bullet_list_open"]), (text, blocks)
+    inline = [c for t in tokens for c in t.children or []]
+    assert not [c for c in inline if c.type == "html_inline"], text
+    assert {c.attrs.get("href") for c in inline if c.type == "link_open"} == {"https://x.org/1"}
+    if style.title != "plain":  # a delimited title reads back as it was
+        parsed = parse_entry_text(text)
+        assert parsed is not None, text
+        assert parsed.content.title == title, text
