@@ -288,7 +288,7 @@ class _Planner:
             record = self.base.collections.get(path)
             if record is None and path in renamed_in_list:
                 old_path, record = renamed_in_list[path]
-                if self._renamed_on_both_sides(path, old_path, record):
+                if self._renamed_on_both_sides(path, old_path, record, parent):
                     keys[path] = record.key
                     continue
                 self.plan.phases[0].append(
@@ -409,18 +409,22 @@ class _Planner:
         return found
 
     def _renamed_on_both_sides(
-        self, path: SectionPath, old_path: SectionPath, record: CollectionRecord
+        self,
+        path: SectionPath,
+        old_path: SectionPath,
+        record: CollectionRecord,
+        parent: str | bool,
     ) -> bool:
         """A section the list renamed that Zotero renamed or moved too, differently: a
-        conflict, both sides left as they are."""
+        conflict, both sides left as they are.  The same change on both sides (a teammate's
+        rename the list took in, then interrupted before the state was saved) is none."""
         remote = self.remote.collections.get(record.key)
         if remote is None or remote.data.get("deleted"):
             return False
         theirs = clean_line(str(remote.data.get("name", ""))).strip()
-        moved = (remote.data.get("parentCollection") or False) != (record.parent or False)
-        if (theirs == record.name and not moved) or self.prefer == "list":
-            return False
-        if theirs == path[-1] and not moved:
+        theirs_parent = remote.data.get("parentCollection") or False
+        unchanged = theirs == record.name and theirs_parent == (record.parent or False)
+        if unchanged or self.prefer == "list" or (theirs, theirs_parent) == (path[-1], parent):
             return False
         self.plan.conflicts.append(
             Conflict("", "section", " / ".join(path), theirs, " / ".join(old_path))
