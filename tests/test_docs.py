@@ -96,13 +96,17 @@ def test_the_example_workflow_runs_real_commands() -> None:
     workflow = yaml.safe_load(
         (REPO / "examples" / "github-workflows" / "reading-list.yml").read_text()
     )
+    action = yaml.safe_load((REPO / "action.yml").read_text())
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
-    lines = [line.strip() for s in steps for line in str(s.get("run", "")).splitlines()]
-    zotsync_lines = [shlex.split(line)[1:] for line in lines if line.startswith("zotsync ")]
-    assert ["check"] in zotsync_lines and ["render", "--check"] in zotsync_lines
-    assert any(line[:1] == ["sync"] for line in zotsync_lines)
-    sync_step = next(s for s in steps if "zotsync sync" in str(s.get("run", "")))
-    assert sync_step["env"]["ZOTERO_API_KEY"] == "${{ secrets.ZOTERO_API_KEY }}"
+    ours = [s for s in steps if str(s.get("uses", "")).startswith("OWNER/zotsync@")]
+    commands_run = [shlex.split(s["with"]["command"]) for s in ours]
+    assert ["check"] in commands_run and ["render", "--check"] in commands_run
+    for command in commands_run:
+        assert command[0] in commands(), command
+    for step in ours:
+        assert set(step["with"]) <= set(action["inputs"]), step["with"]
+    sync_step = next(s for s in ours if s["with"]["command"] == "sync")
+    assert sync_step["with"]["api-key"] == "${{ secrets.ZOTERO_API_KEY }}"
 
 
 def test_the_example_config_is_a_valid_config() -> None:
