@@ -86,13 +86,17 @@ def _targets(ctx: click.Context, entries: Path | None, list_name: str | None) ->
 def _config(ctx: click.Context) -> Config:
     from zotsync.config import CONFIG_NAME, load_config
 
-    config_path: Path | None = ctx.obj.get("config")
+    config_path: Path | None = ctx.find_root().obj.get("config")
     if config_path is None:
         config_path = Path(CONFIG_NAME)
         if not config_path.exists():
+            # The hint names only options of the command at hand.
+            has_entries = any("--entries" in getattr(p, "opts", ()) for p in ctx.command.params)
+            name = ctx.command_path.partition(" ")[2]  # without the program's name
+            entries = "give --entries DIR, or " if has_entries else "give "
             raise UserError(
-                f"no {CONFIG_NAME} here: give --entries DIR, or --config FILE, "
-                "or create one with `zotsync init`"
+                f"no {CONFIG_NAME} here: {entries}the config with `zotsync --config FILE "
+                f"{name}`, or create one with `zotsync init`"
             )
     return load_config(config_path)
 
@@ -104,6 +108,15 @@ def _hold_lists(ctx: click.Context, entries: Path | None, command: str) -> None:
 
     folders = [entries] if entries is not None else [item.entries for item in _config(ctx).lists]
     ctx.with_resource(holding(folders, command))
+
+
+def _output_folder(path: Path, option: str) -> None:
+    """A file the user names is written only into a folder that exists (a typo in a path
+    must not create folders)."""
+    if not path.parent.is_dir():
+        raise UserError(
+            f"{option} {path}: the folder {path.parent} does not exist (create it first)"
+        )
 
 
 def _read_markdown(path: Path) -> str:
@@ -363,6 +376,7 @@ def render(
                 sys.stdout.flush()
             results.append({"list": target.name, "output": None, "stale": None})
             continue
+        _output_folder(out_path, "-o" if output else f"list {target.name!r}: markdown")
         try:
             current = out_path.read_bytes()
         except FileNotFoundError:
@@ -528,6 +542,8 @@ def export(
 
     if as_json and output is None:
         raise UserError("--json reports on the file written: give -o FILE")
+    if output is not None:
+        _output_folder(output, "-o")
     config = _config(ctx)
     if not dry_run and source == "entries":  # new citation keys are stored in the entries
         _hold_lists(ctx, None, "export")
@@ -662,6 +678,17 @@ def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tupl
     return chosen, where
 
 
+def _embedded_sandbox(ctx: click.Context) -> Path | None:
+    """The project's embedded sandbox data (what `sync` uses), when in a project."""
+    from zotsync.config import CONFIG_NAME
+    from zotsync.library import embedded_folder
+
+    config: Path | None = ctx.find_root().obj.get("config")
+    if config is None and not Path(CONFIG_NAME).exists():
+        return None
+    return embedded_folder((config or Path(CONFIG_NAME)).parent) / "sandbox.sqlite"
+
+
 @main.group()
 def sandbox() -> None:
     """A local server that speaks the Zotero Web API v3 (group libraries, SQLite).
@@ -687,9 +714,8 @@ def _parse_key(text: str) -> tuple[str, str, bool]:
 @click.option(
     "--data",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("zotsync-sandbox.sqlite"),
-    show_default=True,
-    help="SQLite file (kept and reused).",
+    help="SQLite file, kept and reused (default: in a project, its embedded sandbox "
+    ".zotsync/sandbox.sqlite, which `zotsync sync` uses; elsewhere zotsync-sandbox.sqlite).",
 )
 @click.option(
     "--group",
@@ -724,11 +750,13 @@ def _parse_key(text: str) -> tuple[str, str, bool]:
     help="Inject a fault at the N-th request: drop-before, drop-after, 500, 503, "
     "429, backoff, teammate (repeatable).",
 )
+@click.pass_context
 @_handle_errors
 def serve(
+    ctx: click.Context,
     host: str,
     port: int,
-    data: Path,
+    data: Path | None,
     groups: tuple[int, ...],
     keys: tuple[str, ...],
     log_path: Path | None,
@@ -747,6 +775,7 @@ def serve(
     from zotsync.sandbox.server import DEFAULT_KEY, Fault, Sandbox, check_loopback
 
     check_loopback(host)
+    data = data or _embedded_sandbox(ctx) or Path("zotsync-sandbox.sqlite")
     parsed_faults = [Fault.parse(text) for text in faults]
     parsed_keys = tuple(_parse_key(text) for text in keys) or ((DEFAULT_KEY, "sandbox", True),)
     server = Sandbox(
@@ -791,6 +820,39 @@ def serve(
     finally:
         server.stop()
         click.echo("sandbox stopped", err=True)
+
+
+@sandbox.command()
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+@click.pass_context
+@_handle_errors
+def reset(ctx: click.Context, dry_run: bool) -> None:
+    """Start the project's embedded sandbox over: its library and its sync states go.
+
+    The next `zotsync sync` imports the lists into a new, empty sandbox library.  Lists that
+    sync to a real group are not touched (their state is beside their entries).
+    """
+    import shutil
+
+    from zotsync.library import EMBEDDED
+
+    config = _config(ctx)
+    folder = config.path.parent / EMBEDDED
+    found = sorted(p for p in [*folder.glob("sandbox.sqlite*"), folder / "state"] if p.exists())
+    if not found:
+        click.echo(f"{folder}: no embedded sandbox yet (nothing to remove)")
+        return
+    if not dry_run:
+        _hold_lists(ctx, None, "sandbox reset")
+        for path in found:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {', '.join(str(p) for p in found)}")
+    if not dry_run:
+        click.echo("the next `zotsync sync` imports the lists into a new sandbox library")
 
 
 # --------------------------------------------------------------------------- sync
@@ -1151,7 +1213,11 @@ def _remote_lists(ctx: click.Context, list_name: str | None) -> list[tuple[str, 
 
 @main.command()
 @click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
-@click.option("--key-stdin", is_flag=True, help="Read the API key from standard input.")
+@click.option(
+    "--key-stdin",
+    is_flag=True,
+    help="Read the API key from standard input (also what happens without a terminal).",
+)
 @click.pass_context
 @_handle_errors
 def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
@@ -1160,7 +1226,7 @@ def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
     The key must give write access to each group of zotsync.yaml.  Create one at
     https://www.zotero.org/settings/keys.  ZOTERO_API_KEY, when set, overrides it.
     """
-    from zotsync.credentials import store_key
+    from zotsync.credentials import check_keyring, store_key
     from zotsync.escape import clean_line
     from zotsync.zotero import ZoteroLibrary
 
@@ -1170,11 +1236,16 @@ def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
             "every list syncs to the sandbox: there is no key to log in with "
             "(set `library: {group: ID}` in zotsync.yaml)"
         )
-    key = (
-        sys.stdin.readline().strip()
-        if key_stdin
-        else click.prompt("Zotero API key", hide_input=True)
-    )
+    check_keyring()  # before asking for a key it could not keep
+    if key_stdin or not sys.stdin.isatty():  # no terminal to ask at: the key is piped in
+        key = sys.stdin.readline().strip()
+        if not key:
+            raise UserError(
+                "no API key on standard input: pipe it in (`zotsync login --key-stdin < "
+                "keyfile`), or run `zotsync login` in a terminal to type it"
+            )
+    else:
+        key = click.prompt("Zotero API key", hide_input=True)
     for endpoint in sorted({endpoint for _, endpoint, _ in targets}):
         groups = [group for _, e, group in targets if e == endpoint]
         library = ZoteroLibrary(endpoint, groups[0], key)

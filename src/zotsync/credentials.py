@@ -38,6 +38,15 @@ def api_key(endpoint: str) -> str | None:
         raise UserError(f"the OS keyring failed: {error}; set {ENV} instead") from None
 
 
+def check_keyring() -> None:
+    """Refuse before asking for a key that could not be kept (no keyring backend)."""
+    keyring = _keyring()
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    if isinstance(keyring.get_keyring(), NoKeyring):
+        raise UserError(NO_BACKEND)
+
+
 def store_key(endpoint: str, key: str) -> None:
     keyring = _keyring()
     try:

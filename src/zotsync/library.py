@@ -59,6 +59,19 @@ def check_endpoint(endpoint: str) -> None:
         raise UserError(f"endpoint {endpoint!r}: use https (plain http only to a loopback address)")
 
 
+EMBEDDED = ".zotsync"
+
+
+def embedded_folder(project: Path) -> Path:
+    """The project's git-ignored ``.zotsync/`` (the embedded sandbox and its sync states)."""
+    folder = project / EMBEDDED
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n")
+    return folder
+
+
 @dataclass
 class Sandboxes:
     """The embedded sandbox, started on first need and stopped at the end."""
@@ -71,11 +84,9 @@ class Sandboxes:
         if self.running is None:
             from zotsync.sandbox.server import Sandbox
 
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n")
-            self.running = Sandbox(self.folder / "sandbox.sqlite", groups=(SANDBOX_GROUP,))
+            self.running = Sandbox(
+                embedded_folder(self.folder.parent) / "sandbox.sqlite", groups=(SANDBOX_GROUP,)
+            )
             self.running.start()
         return str(self.running.url)
 

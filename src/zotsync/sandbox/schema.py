@@ -156,8 +156,8 @@ def _download(url: str, cache: Path) -> Path:
     except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError) as error:
         raise UserError(
             f"the sandbox needs Zotero's item schema: none in ../shared or ., and {url} could "
-            f"not be read ({error}); download it to {SCHEMA_NAME} and pass --schema FILE or "
-            f"set {SCHEMA_ENV}"
+            f"not be read ({error}); download it to {SCHEMA_NAME} in this folder or set "
+            f"{SCHEMA_ENV}=FILE (`zotsync sandbox serve` also takes --schema FILE)"
         ) from None
     atomic_write(cache, data)
     sys.stderr.write(f"zotsync: fetched Zotero's item schema from {url} into {cache}\n")

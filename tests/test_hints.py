@@ -1,0 +1,157 @@
+"""Hints that are always right, and the small things a user trips on: output folders,
+`login` without a terminal, the embedded sandbox served and reset, shell completion."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import httpx2
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as NoKeyring
+
+from conftest import REPO, run, snapshot
+from test_credentials import memory_keyring  # noqa: F401 - the fixture
+from zotsync.cli import main
+
+SRC = REPO / "src" / "zotsync"
+
+
+def every_option() -> set[str]:
+    found: set[str] = set()
+
+    def walk(command: click.Command) -> None:
+        for param in command.params:
+            found.update(o for o in getattr(param, "opts", ()) if o.startswith("--"))
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                walk(sub)
+
+    walk(main)
+    return found
+
+
+def test_every_option_a_message_names_exists() -> None:
+    known = every_option() | {"--help", "--version"}
+    named = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for flag in re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", node.value):
+                    named.append((flag, f"{path.name}:{node.lineno}"))
+    assert len(named) > 10  # the walk does find the hints
+    assert [(flag, where) for flag, where in named if flag not in known] == []
+
+
+def test_a_missing_config_hint_names_only_the_commands_own_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    synced = run("sync")
+    assert synced.exit_code == 2 and "--entries" not in synced.stderr
+    assert "zotsync --config FILE sync" in synced.stderr
+    checked = run("check")
+    assert checked.exit_code == 2 and "--entries DIR" in checked.stderr
+
+
+@pytest.mark.parametrize("command", [["export", "-o"], ["render", "--entries", "e", "-o"]])
+def test_an_output_path_in_a_folder_that_does_not_exist_is_an_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(project)
+    if "--entries" in command:
+        command[2] = str(project / "entries" / "multimodal-sequence-learning")
+    before = snapshot(project)
+    result = run(
+        *command,
+        "no/such/dir/out.bib",
+        *(["--list", "multimodal-sequence-learning"] if command[0] == "export" else []),
+    )
+    assert result.exit_code == 2, result.output
+    assert "the folder no/such/dir does not exist" in result.stderr
+    assert not (project / "no").exists() and snapshot(project) == before
+
+
+def test_login_without_a_terminal_reads_stdin_or_says_how(
+    group_project: Path,
+    memory_keyring,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    result = run("login", input="")  # `zotsync login </dev/null`
+    assert result.exit_code == 2
+    assert "no API key on standard input" in result.stderr and "--key-stdin" in result.stderr
+    assert "Aborted" not in result.output and "GetPassWarning" not in result.output
+
+
+def test_login_says_there_is_no_keyring_before_asking_for_the_key(group_project: Path) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        result = run("login", input="not a key at all\n")
+    finally:
+        keyring.set_keyring(previous)
+    assert result.exit_code == 2
+    assert "no OS keyring" in result.stderr and "not a Zotero API key" not in result.stderr
+
+
+def test_sandbox_serve_in_a_project_serves_the_embedded_sandbox(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import KEY
+
+    monkeypatch.chdir(project)
+    assert run("sync").exit_code == 0
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zotsync", "sandbox", "serve"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        found = httpx2.get(
+            f"{url}/groups/1/collections/top",
+            headers={"Zotero-API-Key": KEY},
+            trust_env=False,
+            timeout=10,
+        ).json()
+        assert {"Awesome Multimodal Sequence Learning"} <= {c["data"]["name"] for c in found}
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert ".zotsync/sandbox.sqlite" in err
+    assert not (project / "zotsync-sandbox.sqlite").exists()
+
+
+def test_sandbox_reset_starts_the_embedded_sandbox_over(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    assert run("sync").exit_code == 0
+    dry = run("sandbox", "reset", "--dry-run")
+    assert dry.exit_code == 0 and "would remove" in dry.stdout
+    assert (project / ".zotsync" / "sandbox.sqlite").exists()
+    done = run("sandbox", "reset")
+    assert done.exit_code == 0 and "removed" in done.stdout
+    assert not (project / ".zotsync" / "sandbox.sqlite").exists()
+    assert not (project / ".zotsync" / "state").exists()
+    again = run("sync")
+    assert again.exit_code == 0 and "created" in again.stdout  # imported afresh
+
+
+def test_shell_completion_works_as_the_readme_says() -> None:
+    assert "_ZOTSYNC_COMPLETE=bash_source zotsync" in (REPO / "README.md").read_text()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "zotsync")],  # the console script the user runs
+        env={**os.environ, "_ZOTSYNC_COMPLETE": "bash_source"},
+        capture_output=True,
+        text=True,
+    )
+    assert "_zotsync_completion()" in done.stdout
