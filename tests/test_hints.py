@@ -155,3 +155,38 @@ def test_shell_completion_works_as_the_readme_says() -> None:
         text=True,
     )
     assert "_zotsync_completion()" in done.stdout
+
+
+def test_long_lists_are_cut_alike_in_plan_and_report_and_verbose_shows_all(
+    group_project: Path,
+    sandbox,
+    http,  # type: ignore[no-untyped-def]
+) -> None:
+    from conftest import GROUP
+
+    plan = run("sync", "--dry-run", "--list", "multimodal-sequence-learning")
+    assert plan.exit_code == 0
+    assert "… and 101 more (--verbose shows them all)" in plan.stdout  # 111 items to create
+    everything = run("sync", "--dry-run", "--verbose", "--list", "multimodal-sequence-learning")
+    assert "more (--verbose" not in everything.stdout
+    assert everything.stdout.count("\n") > plan.stdout.count("\n") + 100
+    assert run("sync").exit_code == 0
+
+    found = http.get(f"/groups/{GROUP}/collections", params={"limit": 100}).json()
+    fusion = next(c["key"] for c in found if c["data"]["name"] == "Multimodal Fusion")
+    papers = [
+        {
+            "itemType": "journalArticle",
+            "title": f"Teammate Paper Number {n}",
+            "date": "2022",
+            "url": f"https://example.org/{n}",
+            "collections": [fusion],
+        }
+        for n in range(12)
+    ]
+    assert http.post(f"/groups/{GROUP}/items", json=papers).status_code == 200
+    report = run("sync", "--list", "multimodal-sequence-learning")
+    assert report.exit_code == 0
+    added = [line for line in report.stdout.splitlines() if line.startswith("  added ")]
+    assert len(added) == 10 and "  … and 2 more (--verbose shows them all)" in report.stdout
+    assert "12 entries added from Zotero" in report.stdout  # the count says what it counts

@@ -277,7 +277,7 @@ def test_library_sandbox_runs_in_process_on_a_fresh_clone(
     monkeypatch.delenv("ZOTERO_API_KEY", raising=False)
     first = run("sync")
     assert first.exit_code == 0, first.output
-    assert "127 created, 40 links attached" in first.output
+    assert "16 collections created, 111 items created, 40 links attached" in first.output
     second = run("sync")
     assert "the sandbox: 1 request(s)" in second.output
     assert (project / ".zotsync" / "sandbox.sqlite").exists()

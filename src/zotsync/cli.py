@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from zotsync.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
+CUT = 10  # lines of one kind shown before "… and N more", in the plan as in the report
 
 
 def _handle_errors(func: F) -> F:
@@ -872,19 +873,16 @@ _ACTION_WORDS = {
 }
 
 
-def _plan_lines(plan: Any) -> list[str]:
+def _plan_lines(plan: Any, limit: int | None = CUT) -> list[str]:
     lines = []
     for name, count in sorted(plan.counts().items()):
         lines.append(f"  {count:5d} {_ACTION_WORDS.get(name, name)}")
         shown = [
-            w
+            f"          {w.summary or w.key}"
             for w in plan.writes
             if f"{w.action} {w.kind if w.action != 'link' else 'link'}" == name
         ]
-        for write in shown[:10]:
-            lines.append(f"          {write.summary or write.key}")
-        if len(shown) > 10:
-            lines.append(f"          … and {len(shown) - 10} more")
+        lines += _cut(shown, limit, indent="          ")
     return lines
 
 
@@ -904,6 +902,9 @@ def _plan_lines(plan: Any) -> list[str]:
     is_flag=True,
     help="Go on when one side has lost every paper it had (otherwise the sync stops).",
 )
+@click.option(
+    "--verbose", is_flag=True, help=f"Every line of the plan and report (else {CUT} of a kind)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 @_handle_errors
@@ -914,6 +915,7 @@ def sync(
     prune: bool,
     prefer: str | None,
     allow_empty: bool,
+    verbose: bool,
     as_json: bool,
 ) -> None:
     """Sync each list with its Zotero library (the sandbox, or a group), both ways.
@@ -1019,7 +1021,7 @@ def sync(
                 }
                 reports.append(summary)
                 if not as_json:
-                    _echo_sync(name, where, report, dry_run)
+                    _echo_sync(name, where, report, dry_run, None if verbose else CUT)
             if not as_json:
                 click.echo(f"{where}: {requests} request(s)")
     finally:
@@ -1114,67 +1116,105 @@ def _local_writer(
     return apply
 
 
-def _echo_sync(name: str, where: str, report: Any, dry_run: bool) -> None:
+def _cut(lines: list[str], limit: int | None, indent: str = "  ") -> list[str]:
+    if limit is None or len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"{indent}… and {len(lines) - limit} more (--verbose shows them all)"]
+
+
+def _echo_sync(name: str, where: str, report: Any, dry_run: bool, limit: int | None = CUT) -> None:
     plan = report.plan
     if dry_run:
         click.echo(f"{name} -> {where}: plan")
-        click.echo("\n".join(_plan_lines(plan)) or "  nothing to do")
+        click.echo("\n".join(_plan_lines(plan, limit)) or "  nothing to do")
     else:
-        done = ", ".join(f"{n} {_DONE_WORDS.get(a, a)}" for a, n in sorted(report.written.items()))
+        done = ", ".join(_done_words(report))
         click.echo(f"{name} -> {where}: " + (done or "nothing to do"))
-    for entry_id, key in plan.adopted:
-        click.echo(f"  adopted   {entry_id} (item {key}, already in the group)")
-    for conflict in plan.conflicts:
-        click.echo(
-            f"  conflict  {conflict.entry_id}.{conflict.field}: list {conflict.list_value!r}, "
-            f"Zotero {conflict.zotero_value!r}, base {conflict.base_value!r} (left alone)"
+    kinds: dict[str, list[str]] = {}
+    for kind, line in _report_lines(plan, dry_run):
+        kinds.setdefault(kind, []).append(line)
+    for lines in kinds.values():
+        for line in _cut(lines, limit):
+            click.echo(line)
+
+
+def _change_line(change: Any) -> str:
+    section = " / ".join(change.section or ())
+    if change.action == "add":
+        by = f" by {change.added_by}" if change.added_by else ""
+        return f"  added     {change.entry_id} to {section} (filed in Zotero{by})"
+    if change.action == "move":
+        return f"  moved     {change.entry_id} to {section} (in Zotero)"
+    if change.action == "copy":
+        return f"  also in   {section}: {change.entry_id} (filed in that collection too, in Zotero)"
+    if change.action == "drop":
+        return (
+            f"  dropped   {change.entry_id} from {section} "
+            "(taken out of that collection in Zotero; it stays in the others)"
         )
-    for change in plan.local:
-        if change.action == "add":
-            by = f" by {change.added_by}" if change.added_by else ""
-            click.echo(
-                f"  added     {change.entry_id} to {' / '.join(change.section or ())}"
-                f" (filed in Zotero{by})"
-            )
-        elif change.action == "move":
-            click.echo(
-                f"  moved     {change.entry_id} to {' / '.join(change.section or ())} (in Zotero)"
-            )
-        elif change.action == "copy":
-            click.echo(
-                f"  also in   {' / '.join(change.section or ())}: {change.entry_id} "
-                "(filed in that collection too, in Zotero)"
-            )
-        elif change.action == "drop":
-            click.echo(
-                f"  dropped   {change.entry_id} from {' / '.join(change.section or ())} "
-                "(taken out of that collection in Zotero; it stays in the others)"
-            )
-        elif change.action == "remove":
-            click.echo(f"  removed   {change.entry_id} (deleted in Zotero; --prune)")
-        elif change.action == "resection":
-            click.echo(
-                f"  section   {' / '.join(change.section or ())} -> "
-                f"{' / '.join(change.to or ())} (renamed or moved in Zotero)"
-            )
-        elif change.action == "section":
-            click.echo(
-                f"  section   {' / '.join(change.section or ())} (a collection made in Zotero)"
-            )
+    if change.action == "remove":
+        return f"  removed   {change.entry_id} (deleted in Zotero; --prune)"
+    if change.action == "resection":
+        to = " / ".join(change.to or ())
+        return f"  section   {section} -> {to} (renamed or moved in Zotero)"
+    return f"  section   {section} (a collection made in Zotero)"
+
+
+def _report_lines(plan: Any, dry_run: bool) -> list[tuple[str, str]]:
+    """(kind, line) of everything the sync found and did beyond its writes."""
+    lines = [
+        ("adopted", f"  adopted   {entry_id} (item {key}, already in the group)")
+        for entry_id, key in plan.adopted
+    ]
+    lines += [
+        (
+            "conflict",
+            f"  conflict  {c.entry_id}.{c.field}: list {c.list_value!r}, Zotero "
+            f"{c.zotero_value!r}, base {c.base_value!r} (left alone; settle it with "
+            "--prefer list or --prefer zotero)",
+        )
+        for c in plan.conflicts
+    ]
+    lines += [
+        (change.action, _change_line(change)) for change in plan.local if change.action != "update"
+    ]
     pulled: dict[str, list[str]] = {}
     for entry_id, field_name in plan.pulls:
         pulled.setdefault(entry_id, []).append(field_name)
-    for entry_id, names in pulled.items():
-        verb = "would pull" if dry_run else "pulled"
-        click.echo(f"  {verb:9} {entry_id}: {', '.join(names)} (edited in Zotero)")
-    for entry_id in plan.left:
-        click.echo(f"  left      {entry_id}: taken out of the list's collections in Zotero (kept)")
-    for entry_id in plan.gone_remotely:
-        click.echo(
-            f"  gone      {entry_id}: its item was deleted or trashed in Zotero (entry kept)"
-        )
-    for entry_id, what in plan.refused:
-        click.echo(f"  refused   {entry_id}: {what}; the entry gets a key of its own")
+    verb = "would pull" if dry_run else "pulled"
+    lines += [
+        ("pulled", f"  {verb:9} {entry_id}: {', '.join(names)} (edited in Zotero)")
+        for entry_id, names in pulled.items()
+    ]
+    lines += [
+        ("left", f"  left      {e}: taken out of the list's collections in Zotero (kept)")
+        for e in plan.left
+    ]
+    lines += [
+        ("gone", f"  gone      {e}: its item was deleted or trashed in Zotero (entry kept)")
+        for e in plan.gone_remotely
+    ]
+    lines += [
+        ("refused", f"  refused   {e}: {what}; the entry gets a key of its own")
+        for e, what in plan.refused
+    ]
+    return lines
+
+
+def _done_words(report: Any) -> list[str]:
+    """'12 collections created, 115 items created, 40 links attached': each count says what
+    it counts (the writes by kind, then what changed in the list)."""
+    words = []
+    for what, n in sorted(report.kinds.items()):
+        action, _, kind = what.partition(" ")
+        if action in ("link", "relink", "unlink"):  # attachments: the verb says it
+            words.append(f"{n} {_DONE_WORDS.get(action, action)}")
+        else:
+            noun = {"collection": "collection", "item": "item"}[kind] + ("s" if n != 1 else "")
+            words.append(f"{n} {noun} {_DONE_WORDS.get(action, action)}")
+    local = {a: n for a, n in report.written.items() if a.endswith(" in the list")}
+    words += [f"{n} {_DONE_WORDS.get(a, a)}" for a, n in sorted(local.items())]
+    return words
 
 
 _DONE_WORDS = {

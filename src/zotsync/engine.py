@@ -93,6 +93,9 @@ class SyncReport:
     written: dict[str, int] = field(default_factory=dict)
     rounds: int = 0
     requests: int = 0
+    # The same writes by what was written ("create collection", "create item"…): a count
+    # says what it counts.
+    kinds: dict[str, int] = field(default_factory=dict)
 
 
 def _report_earlier_rounds(final: Plan, earlier: list[Plan]) -> None:
@@ -189,6 +192,7 @@ class _Applier:
         self.dirty_collections: set[SectionPath] = set()
         self.progress = progress
         self.written: dict[str, int] = {}
+        self.kinds: dict[str, int] = {}
         self.replan = False
         self.failures: list[str] = []
         # While a conflict stands, the state's version is held where the sync started, in
@@ -228,6 +232,8 @@ class _Applier:
                 self._record(write, obj["version"], obj["data"])
                 self.remote.put(kind, RemoteObject(obj["key"], obj["version"], obj["data"]))
                 self.written[write.action] = self.written.get(write.action, 0) + 1
+                what = f"{write.action} {kind}"
+                self.kinds[what] = self.kinds.get(what, 0) + 1
             elif slot in report["unchanged"]:
                 self._record(write, write.version, None)
             else:
@@ -327,6 +333,7 @@ def run_library(
     turn against that snapshot, then leave every state at the final library version, so that
     the next sync with nothing to do costs one request whatever the number of lists."""
     written: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
+    kinds: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
     applied: dict[str, list[Plan]] = {job.name: [] for job in jobs}  # plans of every round
     # Where each state stood before this sync: while a conflict stands the state stays
     # there (not at the start of a later round), so the Zotero edit in it is read again.
@@ -352,7 +359,9 @@ def run_library(
                 pull=job.apply_local is not None,
                 prefer=prefer,
             )
-            reports[job.name] = SyncReport(plan, written[job.name], round_number)
+            reports[job.name] = SyncReport(
+                plan, written[job.name], round_number, kinds=kinds[job.name]
+            )
             applied[job.name].append(plan)
             if not allow_empty:
                 check_empty_side(job, plan, remote)
@@ -374,6 +383,8 @@ def run_library(
                 applier.replan = True
             for action, count in applier.written.items():
                 written[job.name][action] = written[job.name].get(action, 0) + count
+            for kind, count in applier.kinds.items():
+                kinds[job.name][kind] = kinds[job.name].get(kind, 0) + count
             if applier.failures:
                 raise SyncFailed(f"{job.name}: Zotero refused: " + "; ".join(applier.failures[:5]))
             # Entries just added from Zotero got a citation key in the list: one more round
