@@ -897,3 +897,26 @@ def test_following_zotero_killed_at_any_write_converges(  # type: ignore[no-unty
     if teammate == "moves a collection":
         assert path_of(library(sandbox), fusion) == (ROOT, "Datasets", "Fusion")
     assert killed >= 3  # the kills fell inside the sync's own writes
+
+
+def test_waits_and_retries_are_told(sandbox) -> None:  # type: ignore[no-untyped-def]
+    from conftest import KEY
+    from hostile import Answer, HostileProxy
+    from zotsync.zotero import ZoteroLibrary
+
+    proxy = HostileProxy(sandbox.url)
+    busy = [Answer(503, {"Retry-After": "2"}, b"busy"), Answer(503, {}, b"busy")]
+    proxy.rules.append(lambda m, p, h: busy.pop(0) if busy else None)
+    told: list[str] = []
+    slept: list[float] = []
+    library = ZoteroLibrary(proxy.url, 4242, KEY, sleep=slept.append, notify=told.append)
+    try:
+        assert library.collections() == []
+    finally:
+        library.close()
+        proxy.stop()
+    assert slept == [2.0, 0.5]
+    assert told == [
+        "waiting 2 s (answer 503, Retry-After: 2), then retry 1 of 5",
+        "waiting 0.5 s (answer 503), then retry 2 of 5",
+    ]

@@ -111,6 +111,14 @@ def _hold_lists(ctx: click.Context, entries: Path | None, command: str) -> None:
     ctx.with_resource(holding(folders, command))
 
 
+def _waits() -> Callable[[str], None] | None:
+    """What shows the server's waits and the retries: a line on a terminal, else nothing
+    (logs in CI get the final error only)."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda message: click.echo(f"zotsync: {message}", err=True)
+
+
 def _output_folder(path: Path, option: str) -> None:
     """A file the user names is written only into a folder that exists (a typo in a path
     must not create folders)."""
@@ -661,7 +669,7 @@ def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tupl
         target = resolve(item, config.path.parent, sandboxes)
         state, fresh = StateFile(target.state_path, target.identity).load()
         root = state.collections.get(ROOT)
-        library = ZoteroLibrary(target.endpoint, target.group, target.key)
+        library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=_waits())
         where = "the sandbox" if target.sandbox else f"group {target.group}"
         try:
             chosen = from_zotero(
@@ -964,7 +972,7 @@ def sync(
             by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
         for (endpoint, group), members in by_library.items():
             target = members[0][1]
-            library = ZoteroLibrary(endpoint, group, target.key)
+            library = ZoteroLibrary(endpoint, group, target.key, notify=_waits())
             where = "the sandbox" if target.sandbox else f"group {group} at {endpoint}"
             jobs = [job for _, _, job in members]
             total = sum(len(j.desired.items) + len(j.desired.collections) for j in jobs)
@@ -1288,7 +1296,7 @@ def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
         key = click.prompt("Zotero API key", hide_input=True)
     for endpoint in sorted({endpoint for _, endpoint, _ in targets}):
         groups = [group for _, e, group in targets if e == endpoint]
-        library = ZoteroLibrary(endpoint, groups[0], key)
+        library = ZoteroLibrary(endpoint, groups[0], key, notify=_waits())
         try:
             info = library.key_info()
         finally:
@@ -1341,7 +1349,7 @@ def whoami(ctx: click.Context, list_name: str | None) -> None:
             if (target.endpoint, target.group) in seen:
                 continue
             seen.add((target.endpoint, target.group))
-            library = ZoteroLibrary(target.endpoint, target.group, target.key)
+            library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=_waits())
             try:
                 info = library.key_info()
                 groups = library.groups(info.get("userID"))

@@ -106,6 +106,7 @@ class RetryTransport(httpx2.BaseTransport):
         max_wait: float,
         origin: tuple[str, str, int | None] | None = None,
         deadline: float = DEADLINE,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         # No TLS on plain http (loopback only): no certificate store to load for it.
         self.inner = httpx2.HTTPTransport(verify=origin is None or origin[0] == "https")
@@ -113,6 +114,7 @@ class RetryTransport(httpx2.BaseTransport):
         self.max_wait = max_wait
         self.origin = origin
         self.deadline = deadline
+        self.notify = notify  # told of every wait (the CLI shows them on a terminal)
         self.retries = RETRIES
         self.requests = 0
 
@@ -126,14 +128,21 @@ class RetryTransport(httpx2.BaseTransport):
     def _pause(self, response: httpx2.Response | None, attempt: int) -> None:
         seconds = float(2**attempt) / 4
         asked = self._asked_wait(response) if response is not None else None
+        why = "no answer" if response is None else f"answer {response.status_code}"
         if asked is not None:
             seconds, header = asked
+            why += f", {header}: {seconds:g}"
             if seconds > self.max_wait:
                 raise BadAnswer(
                     f"asked for a wait of {seconds:.0f} s ({header}); the longest wait "
                     f"honoured is {self.max_wait:.0f} s: try again later"
                 )
-        self.sleep(min(seconds, self.max_wait))
+        seconds = min(seconds, self.max_wait)
+        if self.notify is not None:
+            failed = response is None or response.status_code >= 400
+            then = f"then retry {attempt + 1} of {self.retries}" if failed else "as asked"
+            self.notify(f"waiting {seconds:g} s ({why}), {then}")
+        self.sleep(seconds)
 
     def _check_origin(self, request: httpx2.Request) -> None:
         url = request.url
@@ -225,13 +234,14 @@ class ZoteroLibrary:
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = MAX_WAIT,
         deadline: float = DEADLINE,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.group_id = group_id
         check_key(api_key, self.endpoint)
         url = httpx2.URL(self.endpoint)
         origin = (url.scheme, url.host, url.port)
-        self.transport = RetryTransport(sleep, max_wait, origin, deadline)
+        self.transport = RetryTransport(sleep, max_wait, origin, deadline, notify)
         timeout = httpx2.Timeout(min(60.0, deadline), connect=min(20.0, deadline))
         self.client = httpx2.Client(
             transport=self.transport, trust_env=False, timeout=timeout, follow_redirects=False
