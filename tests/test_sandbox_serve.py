@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx2
+import pytest
 
 from conftest import KEY, SCHEMA_FILE
 
@@ -96,26 +98,46 @@ def test_serve_with_a_fault_from_the_command_line(tmp_path: Path) -> None:
         process.communicate(timeout=10)
 
 
-def test_the_schema_is_downloaded_once_into_the_user_cache(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """With no schema anywhere, the sandbox fetches Zotero's public /schema (here: another
-    sandbox's, which serves it as the real API does) into the cache, once."""
+def test_the_full_schema_is_fetched_once_into_the_user_cache_when_asked(  # type: ignore[no-untyped-def]
+    sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ZOTSYNC_SCHEMA=<Zotero's /schema URL> (here: another sandbox's, which serves it as the
+    real API does) fetches it into the cache, once."""
     from zotsync.sandbox.schema import Schema, find_schema
 
+    monkeypatch.setenv("ZOTSYNC_SCHEMA", f"{sandbox.url}/schema")
     cache = tmp_path / "cache" / "zotero-schema.json"
-    found = find_schema(search=[], cache=cache, url=f"{sandbox.url}/schema")
+    found = find_schema(search=[], cache=cache)
     assert found == cache and Schema.from_bytes(cache.read_bytes()).version == 41
     before = len(sandbox.requests)
-    assert find_schema(search=[], cache=cache, url=f"{sandbox.url}/schema") == cache
+    assert find_schema(search=[], cache=cache) == cache
     assert len(sandbox.requests) == before  # the cached copy, no second download
 
 
-def test_no_schema_and_no_network_is_one_clear_error(tmp_path: Path) -> None:
+def test_a_schema_url_that_cannot_be_read_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from zotsync.errors import UserError
     from zotsync.sandbox.schema import find_schema
 
-    try:
-        find_schema(search=[], cache=tmp_path / "s.json", url="http://127.0.0.1:9/schema")
-    except UserError as error:
-        assert "could not be read" in str(error) and "--schema FILE" in str(error)
-    else:
-        raise AssertionError("no error")
+    monkeypatch.setenv("ZOTSYNC_SCHEMA", "http://127.0.0.1:9/schema")
+    with pytest.raises(UserError, match="could not be read"):
+        find_schema(search=[], cache=tmp_path / "s.json")
+
+
+def test_with_no_schema_anywhere_the_shipped_facts_serve_offline(tmp_path: Path) -> None:
+    from zotsync.sandbox.schema import SCHEMA_ENV, Schema, find_schema, shipped
+
+    assert SCHEMA_ENV not in os.environ or os.environ[SCHEMA_ENV] == ""
+    found = find_schema(search=[], cache=tmp_path / "none.json")
+    assert found == shipped()
+    facts, full = Schema.from_bytes(found.read_bytes()), Schema.from_bytes(SCHEMA_FILE.read_bytes())
+    for name in ("version", "fields_by_type", "base_fields", "creator_types", "primary_creator"):
+        assert getattr(facts, name) == getattr(full, name), name
+
+
+def test_the_shipped_schema_facts_are_derived_from_the_schema() -> None:
+    from zotero_fields_gen import render_sandbox
+    from zotsync.sandbox.schema import shipped
+
+    assert shipped().read_text() == render_sandbox(SCHEMA_FILE)

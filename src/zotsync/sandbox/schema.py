@@ -1,10 +1,11 @@
 """Zotero's item schema (``schema.json``), as the sandbox validates and templates with it.
 
-The schema is not shipped with zotsync: its repository (zotero/zotero-schema) carries no
-licence, so we read it from where the user has it: ``--schema FILE``, ``ZOTSYNC_SCHEMA``, or a
-``zotero-schema.json`` in ``../shared`` (the workplace layout) or the current folder, or the
-copy downloaded once from Zotero's public API (https://api.zotero.org/schema, no key needed)
-into the user cache when none of these exists.
+The schema itself is not shipped with zotsync (its repository, zotero/zotero-schema, carries
+no licence); the facts of it the sandbox needs are (``data/sandbox-schema.json``: item types,
+their fields and base fields, creator types, English names), so the embedded sandbox works
+offline from the first run.  A full schema is read where the user has one: ``--schema FILE``,
+``ZOTSYNC_SCHEMA`` (a file, or https://api.zotero.org/schema to fetch it once into the user
+cache), a ``zotero-schema.json`` in the current folder or a parent (or their ``../shared``).
 """
 
 from __future__ import annotations
@@ -102,7 +103,6 @@ class Schema:
         )
 
 
-SCHEMA_URL = "https://api.zotero.org/schema"
 
 
 def user_cache() -> Path:
@@ -116,11 +116,13 @@ def find_schema(
     *,
     search: list[Path] | None = None,
     cache: Path | None = None,
-    url: str = SCHEMA_URL,
 ) -> Path:
-    """Where the schema is: explicit path, $ZOTSYNC_SCHEMA, this folder and its parents
-    (and their ``../shared``), the user cache; else it is downloaded once from Zotero's
-    public API (no key) into the user cache."""
+    """Where the schema is: explicit path, $ZOTSYNC_SCHEMA (a file, or Zotero's URL to fetch
+    the full schema once into the user cache), this folder and its parents (and their
+    ``../shared``), the user cache; else the facts of it shipped with zotsync (offline)."""
+    if os.environ.get(SCHEMA_ENV, "").startswith(("https://", "http://")) and explicit is None:
+        cache = cache or user_cache()
+        return cache if cache.is_file() else _download(os.environ[SCHEMA_ENV], cache)
     if explicit is not None or os.environ.get(SCHEMA_ENV):
         path = explicit if explicit is not None else Path(os.environ[SCHEMA_ENV])
         if path.is_file():
@@ -139,7 +141,15 @@ def find_schema(
     for path in [*search, cache]:
         if path.is_file():
             return path
-    return _download(url, cache)
+    return shipped()
+
+
+def shipped() -> Path:
+    """The facts of the schema the sandbox needs, shipped as package data (derived from
+    Zotero's schema by tests/zotero_fields_gen.py --sandbox; a test keeps them equal)."""
+    from importlib import resources
+
+    return Path(str(resources.files("zotsync").joinpath("data/sandbox-schema.json")))
 
 
 def _download(url: str, cache: Path) -> Path:
