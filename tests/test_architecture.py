@@ -24,6 +24,7 @@ CORE = [
     "escape",
     "resection",
     "pull",
+    "summary",
 ]
 ADAPTER_OF = {
     "markdown_it": {"markdown_entry", "markdown_list"},

@@ -190,3 +190,69 @@ def test_long_lists_are_cut_alike_in_plan_and_report_and_verbose_shows_all(
     added = [line for line in report.stdout.splitlines() if line.startswith("  added ")]
     assert len(added) == 10 and "  … and 2 more (--verbose shows them all)" in report.stdout
     assert "12 entries added from Zotero" in report.stdout  # the count says what it counts
+
+
+def test_a_sync_summary_in_markdown_says_who_added_what_and_how_to_settle_conflicts(
+    group_project: Path,
+    sandbox,
+    http,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from markdown_it import MarkdownIt
+
+    from conftest import GROUP
+
+    assert run("sync").exit_code == 0
+    found = http.get(f"/groups/{GROUP}/collections", params={"limit": 100}).json()
+    fusion = next(c["key"] for c in found if c["data"]["name"] == "Multimodal Fusion")
+    sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "journalArticle",
+                "title": "Fusion [click](https://evil.example) | x",
+                "date": "2022",
+                "url": "https://example.org/f",
+                "collections": [fusion],
+            }
+        ],
+    )
+    # A title changed on both sides, differently: a conflict.
+    title = "A Large-Scale Chinese Multimodal NER Dataset with Speech Clues"
+    item = next(
+        i
+        for i in http.get(f"/groups/{GROUP}/items", params={"q": title}).json()
+        if i["data"]["title"] == title
+    )
+    http.patch(
+        f"/groups/{GROUP}/items/{item['key']}",
+        json={"title": title + " (Zotero)"},
+        headers={"If-Unmodified-Since-Version": str(item["version"])},
+    )
+    section = (
+        group_project / "entries" / "multimodal-sequence-learning" / "sections" / "datasets.yaml"
+    )
+    section.write_text(section.read_text().replace(title, title + " (list)", 1))
+
+    result = run("sync", "--summary", "summary.md")
+    assert result.exit_code == 3
+    text = (group_project / "summary.md").read_text()
+    assert "added **Fusion \\[click\\](https://evil.example) | x**" in text
+    assert "by " in text and "to *Research Areas / Multimodal Fusion*" in text
+    assert "| `large-scale-chinese-multimodal-ner-2021` | `title` |" in text
+    assert "`zotsync sync --prefer list`" in text and "`zotsync sync --prefer zotero`" in text
+    links = [
+        c.attrs.get("href")
+        for t in MarkdownIt("commonmark").enable("table").parse(text)
+        for c in t.children or []
+        if c.type == "link_open"
+    ]
+    assert "https://evil.example" not in links
+
+    step_summary = group_project / "step-summary.md"
+    step_summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+    assert run("sync", "--prefer", "list").exit_code == 0
+    assert step_summary.read_text().startswith("earlier step\n### zotsync sync: ")
+    assert run("sync", "--summary", "no/such/dir/s.md").exit_code == 2

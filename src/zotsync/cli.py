@@ -913,6 +913,13 @@ def _plan_lines(plan: Any, limit: int | None = CUT) -> list[str]:
 @click.option(
     "--verbose", is_flag=True, help=f"Every line of the plan and report (else {CUT} of a kind)."
 )
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the sync as Markdown (a pull request's body) to FILE; on GitHub Actions it "
+    "goes to the job's step summary by default.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 @_handle_errors
@@ -924,6 +931,7 @@ def sync(
     prefer: str | None,
     allow_empty: bool,
     verbose: bool,
+    summary_path: Path | None,
     as_json: bool,
 ) -> None:
     """Sync each list with its Zotero library (the sandbox, or a group), both ways.
@@ -937,16 +945,24 @@ def sync(
     in the group are adopted (by arXiv id, DOI, URL, title + year), not duplicated.
     """
     from zotsync.library import Sandboxes, StateFile, resolve
+    from zotsync.summary import ListSync
 
     config = _config(ctx)
+    if summary_path is not None:
+        _output_folder(summary_path, "--summary")
     if not dry_run:
         _hold_lists(ctx, None, "sync")
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
     reports = []
+    told: list[ListSync] = []
     try:
         if not prune and prefer is None:
             quick = _nothing_to_do(config, list_name, sandboxes, dry_run)
             if quick is not None:
+                _write_summary(
+                    summary_path,
+                    [ListSync(r["list"], r["library"], [], None, dry_run) for r in quick],
+                )
                 _echo_quick(quick, as_json)
                 return
         # Imported past the fast path, which does without them.
@@ -1028,16 +1044,32 @@ def sync(
                     "requests": requests,
                 }
                 reports.append(summary)
+                told.append(ListSync(name, where, _done_words(report, dry_run), plan, dry_run))
                 if not as_json:
                     _echo_sync(name, where, report, dry_run, None if verbose else CUT)
             if not as_json:
                 click.echo(f"{where}: {requests} request(s)")
     finally:
         sandboxes.stop()
+    _write_summary(summary_path, told)
     if as_json:
         _echo_json(reports if len(reports) > 1 else reports[0])
     if any(report["conflicts"] for report in reports):
         sys.exit(3)  # conflicts were left alone: CI must notice
+
+
+def _write_summary(path: Path | None, told: list[Any]) -> None:
+    """The sync as Markdown: into ``--summary FILE``, else appended to GitHub's step summary
+    when the job runs on Actions (``$GITHUB_STEP_SUMMARY``)."""
+    from zotsync.summary import sync_summary
+    from zotsync.yaml_store import atomic_write
+
+    text = sync_summary(told)
+    if path is not None:
+        atomic_write(path, text.encode("utf-8"))
+    elif os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
 
 
 def _nothing_to_do(
@@ -1209,9 +1241,12 @@ def _report_lines(plan: Any, dry_run: bool) -> list[tuple[str, str]]:
     return lines
 
 
-def _done_words(report: Any) -> list[str]:
+def _done_words(report: Any, dry_run: bool = False) -> list[str]:
     """'12 collections created, 115 items created, 40 links attached': each count says what
-    it counts (the writes by kind, then what changed in the list)."""
+    it counts (the writes by kind, then what changed in the list; a plan's, planned)."""
+    if dry_run:
+        counts = report.plan.counts()
+        return [f"{n} {_ACTION_WORDS.get(name, name)}" for name, n in sorted(counts.items())]
     words = []
     for what, n in sorted(report.kinds.items()):
         action, _, kind = what.partition(" ")

@@ -103,8 +103,6 @@ class Schema:
         )
 
 
-
-
 def user_cache() -> Path:
     """Where a downloaded schema is kept: ``$XDG_CACHE_HOME/zotsync`` (``~/.cache/zotsync``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
