@@ -25,6 +25,7 @@ CORE = [
     "resection",
     "pull",
     "summary",
+    "status",
 ]
 ADAPTER_OF = {
     "markdown_it": {"markdown_entry", "markdown_list"},

@@ -1281,6 +1281,97 @@ _DONE_WORDS = {
 }
 
 
+@main.command()
+@click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable status.")
+@click.pass_context
+@_handle_errors
+def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
+    """Show each list and its library: collections with entry and item counts, what is on
+    one side only, teammates' changes since the last sync, conflicts, the README's state.
+
+    \b
+    zotsync status
+    zotsync status --list my-list --json
+
+    It writes nothing, here or in Zotero; when nothing changed since a clean sync it costs
+    one request.
+    """
+    from zotsync.library import Sandboxes, resolve
+
+    config = _config(ctx)
+    sandboxes = Sandboxes(config.path.parent / ".zotsync")
+    found = []
+    try:
+        for item in config.select(list_name):
+            target = resolve(item, config.path.parent, sandboxes)
+            found.append(_list_status(item, target))
+    finally:
+        sandboxes.stop()
+    if as_json:
+        _echo_json(found if len(found) > 1 else found[0])
+        return
+    from zotsync.status import status_lines
+
+    for report in found:
+        click.echo("\n".join(status_lines(report["list"], report["library"], report)))
+        click.echo(f"  {report['requests']} request(s)")
+
+
+def _list_status(item: Any, target: Any) -> dict[str, Any]:
+    """One list's status: the plan a dry run would make, against the library as read now
+    (or, when no byte changed since a clean sync and Zotero answers 304, as the state has it)."""
+    from zotsync.engine import read_remote, snapshot_from_state
+    from zotsync.library import StateFile
+    from zotsync.markdown_list import render_list
+    from zotsync.plan import desired_library, plan_sync
+    from zotsync.quick import unchanged_since
+    from zotsync.status import list_status
+    from zotsync.yaml_store import load_list, load_mapping
+    from zotsync.zotero import ZoteroLibrary
+
+    reading_list, _ = load_list(item.entries, readonly=True)
+    mapping = load_mapping(item.mapping)
+    state, fresh = StateFile(target.state_path, target.identity).load()
+    library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=_waits())
+    try:
+        version = unchanged_since(item, target.state_path)
+        if not fresh and version == state.version and library.unchanged_since(version):
+            remote = snapshot_from_state(state)
+        else:
+            remote = read_remote(library, state, fresh, [state])
+        requests = library.requests
+    finally:
+        library.close()
+    desired = desired_library(reading_list, mapping, item.collection, item.name)
+    plan = plan_sync(desired, remote, state, mapping, seed=target.seed, pull=True)
+    readme = _readme_state(item, render_list(reading_list).text)
+    report = list_status(reading_list, state, plan, remote, item.collection, readme)
+    where = "the sandbox" if target.sandbox else f"group {target.group} at {target.endpoint}"
+    return {"list": item.name, "library": where, **report, "requests": requests}
+
+
+def _readme_state(item: Any, rendered: str) -> str:
+    from zotsync.yaml_store import last_markdown, markdown_digest
+
+    if item.markdown is None:
+        return "none"
+    try:
+        text = item.markdown.read_bytes().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return "missing"
+    if text == rendered:
+        return "current"
+    last = last_markdown(item.entries)
+    if last is None:
+        return "unknown"
+    if last == markdown_digest(text):
+        return "stale"
+    if last == markdown_digest(rendered):
+        return "edited"
+    return "both"
+
+
 def _remote_lists(ctx: click.Context, list_name: str | None) -> list[tuple[str, str, int]]:
     """(list name, endpoint, group) of the config's lists that sync to a real group."""
     from zotsync.library import API, check_endpoint

@@ -948,7 +948,7 @@ class _Planner:
             if theirs_key and not entry.citation_key:
                 fields["citationKey"] = ""  # the base: the entry's own key replaces theirs
             want = DesiredItem(entry_id, fields, tuple(sections), entry.links, entry=entry)
-            added_by = str(obj.meta.get("createdByUser", {}).get("username", ""))
+            added_by = clean_line(str(obj.meta.get("createdByUser", {}).get("username", "")))
             self.plan.local.append(
                 LocalChange("add", entry_id, entry=entry, section=sections[0], added_by=added_by)
             )
