@@ -59,6 +59,35 @@ def test_every_option_a_message_names_exists() -> None:
     assert [(flag, where) for flag, where in named if flag not in known] == []
 
 
+def options_of(path: str) -> set[str]:
+    command: click.Command = main
+    for word in path.split():
+        assert isinstance(command, click.Group) and word in command.commands, path
+        command = command.commands[word]
+    return {o for p in command.params for o in getattr(p, "opts", ()) if o.startswith("--")}
+
+
+def test_a_command_spelled_out_in_a_message_has_the_options_it_names() -> None:
+    """`zotsync sync --allow-empty`, `zotsync login --key-stdin`…: each flag is that
+    command's (or zotsync's own, like --config)."""
+    spelled = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for span in re.findall(r"`zotsync ([^`]*)`", node.value):
+                    words = [w for w in span.split() if re.fullmatch(r"[a-z]+", w)]
+                    name = " ".join(words[:2]) if words[:1] == ["sandbox"] else " ".join(words[:1])
+                    flags = re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", span)
+                    spelled += [(name, flag, path.name) for flag in flags]
+    assert len(spelled) >= 5
+    wrong = [
+        (name, flag, where)
+        for name, flag, where in spelled
+        if flag not in options_of(name) | {"--config", "--help", "--version"}
+    ]
+    assert wrong == []
+
+
 def test_a_missing_config_hint_names_only_the_commands_own_options(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
