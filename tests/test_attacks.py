@@ -920,3 +920,23 @@ def test_waits_and_retries_are_told(sandbox) -> None:  # type: ignore[no-untyped
         "waiting 2 s (answer 503, Retry-After: 2), then retry 1 of 5",
         "waiting 0.5 s (answer 503), then retry 2 of 5",
     ]
+
+
+def test_all_the_waits_of_a_run_together_are_bounded(sandbox) -> None:  # type: ignore[no-untyped-def]
+    from conftest import KEY
+    from hostile import Answer, HostileProxy
+    from zotsync.zotero import MAX_TOTAL_WAIT, RemoteError, ZoteroLibrary
+
+    proxy = HostileProxy(sandbox.url)  # 429 with a minute's wait, for ever
+    proxy.rules.append(lambda m, p, h: Answer(429, {"Retry-After": "60"}, b"slow down"))
+    slept: list[float] = []
+    library = ZoteroLibrary(proxy.url, 4242, KEY, sleep=slept.append)
+    try:
+        with pytest.raises(RemoteError, match="rate-limited|kept zotsync waiting"):
+            library.collections()
+        with pytest.raises(RemoteError, match="kept zotsync waiting"):  # the budget is spent
+            library.collections()
+    finally:
+        library.close()
+        proxy.stop()
+    assert sum(slept) <= MAX_TOTAL_WAIT

@@ -33,6 +33,7 @@ from zotsync.plan import RemoteObject, Snapshot
 MAX_BATCH = 50
 RETRIES = 5
 MAX_WAIT = 60.0  # the longest Backoff / Retry-After zotsync honours; more is refused
+MAX_TOTAL_WAIT = 300.0  # all the waits of one run together (pyzotero retries on top of ours)
 DEADLINE = 120.0  # the longest one answer may take to arrive, body included
 MAX_BODY = 64 * 1024 * 1024  # the largest answer read (a page of 100 full items is ~1 MB)
 _WAIT_HEADERS = ("Retry-After", "Backoff")
@@ -117,6 +118,7 @@ class RetryTransport(httpx2.BaseTransport):
         self.notify = notify  # told of every wait (the CLI shows them on a terminal)
         self.retries = RETRIES
         self.requests = 0
+        self.waited = 0.0
 
     def _asked_wait(self, response: httpx2.Response) -> tuple[float, str] | None:
         for header in _WAIT_HEADERS:
@@ -138,6 +140,11 @@ class RetryTransport(httpx2.BaseTransport):
                     f"honoured is {self.max_wait:.0f} s: try again later"
                 )
         seconds = min(seconds, self.max_wait)
+        if self.waited + seconds > MAX_TOTAL_WAIT:
+            raise BadAnswer(
+                f"kept zotsync waiting ({self.waited:.0f} s in all, {why}); try again later"
+            )
+        self.waited += seconds
         if self.notify is not None:
             failed = response is None or response.status_code >= 400
             then = f"then retry {attempt + 1} of {self.retries}" if failed else "as asked"
@@ -147,7 +154,8 @@ class RetryTransport(httpx2.BaseTransport):
     def _check_origin(self, request: httpx2.Request) -> None:
         url = request.url
         if self.origin is not None and (url.scheme, url.host, url.port) != self.origin:
-            raise BadAnswer(f"sent zotsync to another host ({url.host}); nothing was sent there")
+            host = clean_line(str(url.host))
+            raise BadAnswer(f"sent zotsync to another host ({host}); nothing was sent there")
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         self._check_origin(request)
@@ -168,7 +176,8 @@ class RetryTransport(httpx2.BaseTransport):
                 continue
             if response.status_code in (301, 302, 303, 307, 308):
                 response.close()
-                where = urlsplit(response.headers.get("Location", "")).hostname or "elsewhere"
+                location = clean_line(response.headers.get("Location", ""))
+                where = urlsplit(location).hostname or "elsewhere"
                 raise BadAnswer(
                     f"answered with a redirect to {where}; redirects are never followed "
                     "(the API key would go with them)"
