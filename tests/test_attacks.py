@@ -932,7 +932,7 @@ def test_all_the_waits_of_a_run_together_are_bounded(sandbox) -> None:  # type: 
     slept: list[float] = []
     library = ZoteroLibrary(proxy.url, 4242, KEY, sleep=slept.append)
     try:
-        with pytest.raises(RemoteError, match="rate-limited|kept zotsync waiting"):
+        with pytest.raises(RemoteError, match=r"rate-limited|kept zotsync waiting"):
             library.collections()
         with pytest.raises(RemoteError, match="kept zotsync waiting"):  # the budget is spent
             library.collections()
