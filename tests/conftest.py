@@ -64,18 +64,22 @@ def seed_lists(tmp_path: Path) -> dict[str, Path]:
     return folders
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of this repository's config, mapping and entries, as a user's checkout."""
+def copy_project(folder: Path) -> Path:
+    """This repository's config, mapping and entries copied into ``folder`` (a user's list)."""
+    folder.mkdir(parents=True, exist_ok=True)
     for name in ("zotsync.yaml", "mappings", "entries"):
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(
-                source, tmp_path / name, ignore=shutil.ignore_patterns(".zotsync-cache")
-            )
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns(".zotsync-cache"))
         else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+            shutil.copy(source, folder / name)
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of this repository's config, mapping and entries, as a user's checkout."""
+    return copy_project(tmp_path)
 
 
 # --------------------------------------------------------------------------- sandbox

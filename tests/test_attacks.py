@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GROUP, REPO, run, snapshot
+from conftest import GROUP, REPO, copy_project, run, snapshot
 
 LIST = "multimodal-sequence-learning"
 
@@ -37,14 +37,7 @@ def git(cwd: Path, *args: str) -> str:
 def pull_request(tmp_path: Path, attack: dict[str, bytes | str]) -> Path:
     """A clone of the project after merging a contributor's commit that adds ``attack``
     (path -> bytes, or path -> symlink target when the path ends in '@')."""
-    origin = tmp_path / "origin"
-    origin.mkdir()
-    for name in ("zotsync.yaml", "mappings", "entries"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, origin / name, ignore=shutil.ignore_patterns(".zotsync-cache"))
-        else:
-            shutil.copy(source, origin / name)
+    origin = copy_project(tmp_path / "origin")
     git(origin, "init", "-q")
     git(origin, "add", "-A")
     git(origin, "commit", "-qm", "the list")

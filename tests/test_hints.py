@@ -23,6 +23,22 @@ from zotsync.cli import main
 SRC = REPO / "src" / "zotsync"
 
 
+NER = "A Large-Scale Chinese Multimodal NER Dataset with Speech Clues"
+
+
+def teammate_files(sandbox, http, title: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """A teammate files a new paper under Multimodal Fusion; returns the NER paper's item."""
+    from conftest import GROUP
+
+    found = http.get(f"/groups/{GROUP}/collections", params={"limit": 100}).json()
+    fusion = next(c["key"] for c in found if c["data"]["name"] == "Multimodal Fusion")
+    paper = {"itemType": "journalArticle", "title": title, "date": "2022"}
+    paper |= {"url": "https://example.org/t", "collections": [fusion]}
+    sandbox.teammate_write(GROUP, "item", [paper])
+    items = http.get(f"/groups/{GROUP}/items", params={"q": NER}).json()
+    return dict(next(i for i in items if i["data"]["title"] == NER))
+
+
 def every_option() -> set[str]:
     found: set[str] = set()
 
@@ -242,28 +258,9 @@ def test_a_sync_summary_in_markdown_says_who_added_what_and_how_to_settle_confli
     from conftest import GROUP
 
     assert run("sync").exit_code == 0
-    found = http.get(f"/groups/{GROUP}/collections", params={"limit": 100}).json()
-    fusion = next(c["key"] for c in found if c["data"]["name"] == "Multimodal Fusion")
-    sandbox.teammate_write(
-        GROUP,
-        "item",
-        [
-            {
-                "itemType": "journalArticle",
-                "title": "Fusion [click](https://evil.example) | x",
-                "date": "2022",
-                "url": "https://example.org/f",
-                "collections": [fusion],
-            }
-        ],
-    )
+    item = teammate_files(sandbox, http, "Fusion [click](https://evil.example) | x")
     # A title changed on both sides, differently: a conflict.
-    title = "A Large-Scale Chinese Multimodal NER Dataset with Speech Clues"
-    item = next(
-        i
-        for i in http.get(f"/groups/{GROUP}/items", params={"q": title}).json()
-        if i["data"]["title"] == title
-    )
+    title = NER
     http.patch(
         f"/groups/{GROUP}/items/{item['key']}",
         json={"title": title + " (Zotero)"},
@@ -310,27 +307,8 @@ def test_status_shows_the_library_and_what_the_next_sync_would_do(
     assert first["last_synced_version"] is None and len(first["in_list_only"]) == 111
     assert run("sync").exit_code == 0
     assert run("render").exit_code == 0
-    found = http.get(f"/groups/{GROUP}/collections", params={"limit": 100}).json()
-    fusion = next(c["key"] for c in found if c["data"]["name"] == "Multimodal Fusion")
-    sandbox.teammate_write(
-        GROUP,
-        "item",
-        [
-            {
-                "itemType": "journalArticle",
-                "title": "A Teammate's Paper",
-                "date": "2022",
-                "url": "https://example.org/t",
-                "collections": [fusion],
-            }
-        ],
-    )
-    title = "A Large-Scale Chinese Multimodal NER Dataset with Speech Clues"
-    item = next(
-        i
-        for i in http.get(f"/groups/{GROUP}/items", params={"q": title}).json()
-        if i["data"]["title"] == title
-    )
+    item = teammate_files(sandbox, http, "A Teammate's Paper")
+    title = NER
     sandbox.teammate_write(GROUP, "item", [{**item["data"], "title": title + " (fixed)"}])
     before = snapshot(group_project / "entries")
     shown = run("status", "--list", "multimodal-sequence-learning")

@@ -12,18 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, copy_project
 
 
 def list_repository(folder: Path) -> Path:
     """A reading list's repository: config, mapping and entries, committed."""
-    folder.mkdir()
-    for name in ("zotsync.yaml", "mappings", "entries"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns(".zotsync-cache"))
-        else:
-            shutil.copy(source, folder / name)
+    copy_project(folder)
     env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.org"}
     env |= {"GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.org"}
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the list"]):
