@@ -933,3 +933,18 @@ def test_all_the_waits_of_a_run_together_are_bounded(sandbox) -> None:  # type: 
         library.close()
         proxy.stop()
     assert sum(slept) <= MAX_TOTAL_WAIT
+
+
+def test_a_collection_renamed_to_a_section_the_list_has_is_put_back_with_a_word(  # type: ignore[no-untyped-def]
+    group_project: Path, sandbox, http
+) -> None:
+    from test_sync import library, path_of, sync
+
+    sync()
+    fusion = collection_of(http, ROOT, "Research Areas", "Multimodal Fusion")
+    edit_collection(http, fusion, name="Representation Learning")  # its sibling's name
+    result = run("sync", "--list", LIST)
+    assert result.exit_code == 0, result.output
+    assert "refused   collection 'Research Areas / Multimodal Fusion' was renamed" in result.stdout
+    assert "which the list has already; it is put back" in result.stdout
+    assert path_of(library(sandbox), fusion) == (ROOT, "Research Areas", "Multimodal Fusion")

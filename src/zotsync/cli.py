@@ -1235,7 +1235,7 @@ def _report_lines(plan: Any, dry_run: bool) -> list[tuple[str, str]]:
         for e in plan.gone_remotely
     ]
     lines += [
-        ("refused", f"  refused   {e}: {what}; the entry gets a key of its own")
+        ("refused", f"  refused   {what}" if not e else f"  refused   {e}: {what}")
         for e, what in plan.refused
     ]
     return lines

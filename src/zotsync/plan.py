@@ -468,8 +468,15 @@ class _Planner:
             )
             return False
         new_path = (*new_parent, theirs_name if renamed else path[-1])
-        if new_path in self.desired.collections:
-            return False  # a name the list already uses there: put back
+        if new_path in self.desired.collections:  # a section the list has already: put back
+            self.plan.refused.append(
+                (
+                    "",
+                    f"collection {' / '.join(path)!r} was renamed or moved in Zotero to "
+                    f"{' / '.join(new_path)!r}, which the list has already; it is put back",
+                )
+            )
+            return False
         if not self.pull:
             self.plan.pulls.append(("", f"section {' / '.join(path)}"))
             return True
@@ -942,7 +949,11 @@ class _Planner:
             theirs_key = str(data.get("citationKey") or "").strip()
             if theirs_key and not entry.citation_key:
                 self.plan.refused.append(
-                    (entry_id, f"citation key {theirs_key!r} from Zotero is not a valid BibTeX key")
+                    (
+                        entry_id,
+                        f"citation key {theirs_key!r} from Zotero is not a valid BibTeX key; "
+                        "the entry gets a key of its own",
+                    )
                 )
             fields = item_fields(entry, self.mapping, self.desired.list_name)
             if theirs_key and not entry.citation_key:
