@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from zotsync.errors import ZotsyncError
+from zotsync.escape import clean_line
 from zotsync.yaml_store import CACHE_DIR, inside
 
 try:
@@ -36,7 +37,8 @@ class ListBusy(ZotsyncError):
 
 def _holder(fd: int) -> str:
     with contextlib.suppress(OSError):
-        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        # Another zotsync wrote it, but the file is in the list's folder: one clean line.
+        text = clean_line(os.pread(fd, 200, 0).decode("utf-8", "replace")).strip()
         if text:
             return text
     return "another zotsync process"
