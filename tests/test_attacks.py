@@ -948,3 +948,38 @@ def test_a_collection_renamed_to_a_section_the_list_has_is_put_back_with_a_word(
     assert "refused   collection 'Research Areas / Multimodal Fusion' was renamed" in result.stdout
     assert "which the list has already; it is put back" in result.stdout
     assert path_of(library(sandbox), fusion) == (ROOT, "Research Areas", "Multimodal Fusion")
+
+
+def test_cache_files_committed_in_a_pull_request_are_not_taken_for_zotsyncs(
+    tmp_path: Path,
+) -> None:
+    """An attacker runs zotsync on their own machine, edits the export cache it wrote (BibTeX
+    blocks joined into every .bib as they are), seals it again with their own key and
+    force-adds it to a commit: the victim's export does not use it (caches are sealed per
+    user), so nothing of it reaches the .bib."""
+    import hashlib
+    import hmac
+
+    folder = f"entries/{LIST}"
+    attacker = copy_project(tmp_path / "attacker")
+    home = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "attacker-cache")}
+    made = subprocess.run(
+        [sys.executable, "-m", "zotsync", "export", "--list", LIST, "-o", "x.bib"],
+        cwd=attacker,
+        env=home,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    key = bytes.fromhex((tmp_path / "attacker-cache" / "zotsync" / "cache-key").read_text())
+    cache_file = attacker / folder / ".zotsync-cache" / "export-bibtex.json"
+    _, _, data = cache_file.read_bytes().partition(b"\n")
+    evil = data.replace(b"@inproceedings{", b"@misc{evil, note = {INJECTED}}\\n@inproceedings{")
+    assert evil != data
+    forged = hmac.new(key, evil, hashlib.sha256).hexdigest().encode() + b"\n" + evil
+    clone = pull_request(tmp_path, {f"{folder}/.zotsync-cache/export-bibtex.json": forged})
+    done = in_clone(clone, "export", "--list", LIST, "-o", "list.bib")
+    assert done.returncode == 0, done.stderr
+    bib = (clone / "list.bib").read_text()
+    assert "INJECTED" not in bib and "@misc{evil" not in bib
+    assert "{LargeScaleChinese2021," in bib  # read from the YAML itself

@@ -594,7 +594,7 @@ class _Planner:
         """The item as its synced entry asks for it, when the entry that comes first in the
         list is a newer copy (the paper filed in an earlier section too): the item keeps
         its entry, and with it its state, marker and citation key."""
-        if item.entry_id in self.base.items or not item.members:
+        if not item.also or item.entry_id in self.base.items:
             return item
         members = dict((entry.id, (entry, path)) for entry, path in item.members)
         holder = next((a for a in item.also if a in self.base.items and a in members), None)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from zotsync import __version__
 from zotsync.config import ListConfig
-from zotsync.yaml_store import CACHE_DIR, atomic_write, mapping_bytes
+from zotsync.yaml_store import CACHE_DIR, mapping_bytes, read_cache_file, write_cache_file
 from zotsync.zotero import ZoteroLibrary
 
 RECORD = "last-sync.json"
@@ -49,13 +49,14 @@ def remember(item: ListConfig, state_path: Path, version: int | None) -> None:
         return
     record = {"digest": local_digest(item, state_path), "version": version}
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        atomic_write(path, json.dumps(record).encode(), within=item.entries)
+        write_cache_file(item.entries, RECORD, json.dumps(record).encode())
 
 
 def unchanged_since(item: ListConfig, state_path: Path) -> int | None:
     """The library version of the last clean sync, if no local byte changed since."""
     try:
-        record = json.loads((item.entries / CACHE_DIR / RECORD).read_text())
+        sealed = read_cache_file(item.entries, RECORD)  # a committed one is not ours
+        record = json.loads(sealed) if sealed is not None else {}
         if record["digest"] == local_digest(item, state_path):
             return int(record["version"])
     except (OSError, ValueError, KeyError, TypeError):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -233,10 +234,9 @@ def atomic_write(path: Path, data: bytes, *, within: Path | None = None) -> bool
     try:
         if path.read_bytes() == data:
             return False
-        mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        mode = _NEW_FILE_MODE
-    tmp = _write_temp(path, data, mode)
+        pass
+    tmp = _write_temp(path, data)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -247,14 +247,13 @@ def atomic_write(path: Path, data: bytes, *, within: Path | None = None) -> bool
     return True
 
 
-def _write_temp(path: Path, data: bytes, mode: int | None = None) -> Path:
+def _write_temp(path: Path, data: bytes) -> Path:
     """``data`` in a new fsynced temp file beside ``path`` (removed again on an error), with
     ``path``'s mode (or the umask's for a new file)."""
-    if mode is None:
-        try:
-            mode = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            mode = _NEW_FILE_MODE
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _NEW_FILE_MODE
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -392,7 +391,7 @@ def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False)
             ],
             "delete": stale,
         }
-        _write_cache_file(folder, Path(PENDING).name, json.dumps(plan).encode("utf-8"))
+        write_cache_file(folder, Path(PENDING).name, json.dumps(plan).encode("utf-8"))
         finish_pending_save(folder)
     cache.save()
     return changed + stale
@@ -403,7 +402,8 @@ def finish_pending_save(folder: Path) -> None:
     the temp files of one interrupted before (the old files are then intact)."""
     pending = folder / PENDING
     try:
-        raw = json.loads(pending.read_text("utf-8"))
+        sealed = read_cache_file(folder, pending.name)
+        raw = json.loads(sealed) if sealed is not None else "not sealed by this user"
     except FileNotFoundError:
         raw = None
     except (OSError, ValueError):
@@ -500,7 +500,8 @@ class JsonCache:
         self.used: set[str] = set()
         self.dirty = False
         try:
-            data = json.loads(self.path.read_text("utf-8"))
+            sealed = read_cache_file(path.parent.parent, path.name)
+            data = json.loads(sealed) if sealed is not None else {}
             if data.get("salt") == salt:
                 self.records = data["records"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -526,17 +527,49 @@ class JsonCache:
             del self.records[key]
         payload = json.dumps({"salt": self.salt, "records": self.records}, ensure_ascii=False)
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            _write_cache_file(self.path.parent.parent, self.path.name, payload.encode())
+            write_cache_file(self.path.parent.parent, self.path.name, payload.encode())
 
 
-def _write_cache_file(folder: Path, name: str, data: bytes) -> None:
-    """A file of ``folder``'s git-ignored cache (the folder made, and ignored, on first use)."""
+@cache
+def _machine_key() -> bytes:
+    """This user's key for sealing cache files (``$XDG_CACHE_HOME/zotsync/cache-key``, made
+    once, 0600); when it cannot be kept, one for this process only (nothing cached is then
+    trusted by the next run)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(base) / "zotsync" / "cache-key"
+    with contextlib.suppress(OSError, ValueError):
+        return bytes.fromhex(path.read_text("ascii").strip())[:32] or os.urandom(32)
+    key = os.urandom(32)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.hex())
+    return key
+
+
+def _seal(data: bytes) -> bytes:
+    return hmac.new(_machine_key(), data, hashlib.sha256).hexdigest().encode() + b"\n" + data
+
+
+def write_cache_file(folder: Path, name: str, data: bytes) -> None:
+    """A file of ``folder``'s git-ignored cache (the folder made, and ignored, on first use),
+    sealed with this user's key: a cache file committed in a pull request (``git add -f``)
+    is not zotsync's, and is never taken for one (it could carry BibTeX blocks, entries that
+    skipped the YAML checks, or a pending save)."""
     cache = inside(folder, folder / CACHE_DIR)
     cache.mkdir(exist_ok=True)
     ignore = inside(folder, cache / ".gitignore")
     if not ignore.exists():
         atomic_write(ignore, b"*\n", within=folder)
-    atomic_write(cache / name, data, within=folder)
+    atomic_write(cache / name, _seal(data), within=folder)
+
+
+def read_cache_file(folder: Path, name: str) -> bytes | None:
+    """A cache file's data if this user's zotsync sealed it, else None; FileNotFoundError
+    when there is none."""
+    mac, _, data = (folder / CACHE_DIR / name).read_bytes().partition(b"\n")
+    return data if hmac.compare_digest(mac, _seal(data).partition(b"\n")[0]) else None
 
 
 def content_key(data: bytes) -> str:
@@ -832,7 +865,10 @@ def markdown_digest(text: str) -> str:
 def last_markdown(folder: Path) -> str | None:
     """Digest of the Markdown this clone last rendered from or ingested into ``folder``."""
     try:
-        return (folder / CACHE_DIR / _LAST_MARKDOWN).read_text("ascii").strip() or None
+        sealed = read_cache_file(folder, _LAST_MARKDOWN)
+        if sealed is None:  # not this user's: no record of the last render
+            return None
+        return sealed.decode("ascii").strip() or None
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -840,4 +876,4 @@ def last_markdown(folder: Path) -> str | None:
 def remember_markdown(folder: Path, text: str) -> None:
     """Record that ``folder``'s entries and ``text`` are in step (render or ingest)."""
     with contextlib.suppress(OSError):  # losing it only loses the stale-README guard
-        _write_cache_file(folder, _LAST_MARKDOWN, markdown_digest(text).encode("ascii"))
+        write_cache_file(folder, _LAST_MARKDOWN, markdown_digest(text).encode("ascii"))
