@@ -31,8 +31,8 @@ BBT_MS_PER_ITEM = 2.5
 
 
 def main(sizes: list[int]) -> None:
-    from zotsync.export import from_entries, render
-    from zotsync.yaml_store import load_list, load_mapping
+    from zotsync.adapters.yaml_store import load_list, load_mapping
+    from zotsync.app.export import from_entries, render
 
     print("| entries | step | best s | median s | peak MB | ms/item | vs BBT 2.5 ms |")
     print("|---|---|---|---|---|---|---|")

@@ -125,9 +125,9 @@ REPEAT = 5
 
 def in_process(source: Path, folder: Path) -> list[tuple[str, float]]:
     """The same work without interpreter start-up and imports (best of REPEAT)."""
-    from zotsync.ingest import build_list
-    from zotsync.markdown_list import read_list, render_list
-    from zotsync.yaml_store import load_list, save_list
+    from zotsync.adapters.markdown_list import read_list, render_list
+    from zotsync.adapters.yaml_store import load_list, save_list
+    from zotsync.core.assemble import build_list
 
     def ingest() -> None:
         shutil.rmtree(folder, ignore_errors=True)

@@ -29,11 +29,11 @@ sys.path.insert(0, str(HERE))
 
 from bench_lists import generate  # noqa: E402
 
-from zotsync.engine import read_remote  # noqa: E402
-from zotsync.library import StateFile  # noqa: E402
-from zotsync.plan import desired_library, plan_sync  # noqa: E402
+from zotsync.adapters.state_file import StateFile  # noqa: E402
+from zotsync.adapters.yaml_store import load_list, load_mapping  # noqa: E402
 from zotsync.sandbox.server import DEFAULT_KEY, Sandbox  # noqa: E402
-from zotsync.yaml_store import load_list, load_mapping  # noqa: E402
+from zotsync.sync.engine import read_remote  # noqa: E402
+from zotsync.sync.plan import desired_library, plan_sync  # noqa: E402
 
 
 def zotsync(*args: str, cwd: Path) -> tuple[float, str]:
@@ -115,9 +115,9 @@ def generated(work: Path, size: int) -> None:
             f"{len(desired.collections)} collections, {len(desired.items)} items, {links} links)"
             f" + {reads} reads"
         )
-        from zotsync.config import load_config
-        from zotsync.library import Sandboxes, resolve
-        from zotsync.zotero import ZoteroLibrary
+        from zotsync.adapters.config import load_config
+        from zotsync.adapters.zotero_http import ZoteroLibrary
+        from zotsync.app.targets import Sandboxes, resolve
 
         config = load_config(folder / "zotsync.yaml")
         item = config.lists[0]

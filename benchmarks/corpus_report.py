@@ -17,10 +17,10 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from zotsync.frame import Verbatim
-from zotsync.ingest import build_list
-from zotsync.markdown_list import read_list, render_list
-from zotsync.yaml_store import load_list, save_list
+from zotsync.adapters.markdown_list import read_list, render_list
+from zotsync.adapters.yaml_store import load_list, save_list
+from zotsync.core.assemble import build_list
+from zotsync.core.document import Verbatim
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 _MD = MarkdownIt("commonmark")

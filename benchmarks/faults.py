@@ -190,8 +190,8 @@ class Outcome:
 def outcome(world: World) -> Outcome:
     """Everything a user could look at after the run, as comparable facts (no keys, no
     versions: those differ between runs)."""
-    from zotsync.markdown_list import render_list
-    from zotsync.yaml_store import load_list
+    from zotsync.adapters.markdown_list import render_list
+    from zotsync.adapters.yaml_store import load_list
 
     lib = read_library(world.url)
     facts: Counter[Any] = Counter()

@@ -59,8 +59,8 @@ def counted(sandbox: Sandbox, args: list[str], cwd: Path) -> tuple[float, float,
 
 
 def objects_of(folder: Path) -> tuple[int, int, int]:
-    from zotsync.plan import desired_library
-    from zotsync.yaml_store import load_list, load_mapping
+    from zotsync.adapters.yaml_store import load_list, load_mapping
+    from zotsync.sync.plan import desired_library
 
     reading_list, _ = load_list(folder / "entries" / "gen")
     desired = desired_library(reading_list, load_mapping(None), "Generated", "gen")
@@ -171,8 +171,8 @@ def naive(work: Path, size: int) -> None:
     create_items per entry, everything() to read back; next to our first sync."""
     from pyzotero import zotero
 
-    from zotsync.mapping import item_fields
-    from zotsync.yaml_store import load_list, load_mapping
+    from zotsync.adapters.yaml_store import load_list, load_mapping
+    from zotsync.core.mapping import item_fields
 
     folder = work / f"naive-{size}"
     folder.mkdir()

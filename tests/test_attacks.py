@@ -130,9 +130,9 @@ def test_a_symlinked_section_folder_is_refused_not_written_through(
 
 
 def test_a_symlinked_state_journal_is_not_appended_to(tmp_path: Path, victim: Path) -> None:
+    from zotsync.adapters.state_file import StateFile
     from zotsync.errors import InputError
-    from zotsync.library import StateFile
-    from zotsync.state import SyncState
+    from zotsync.sync.state import SyncState
 
     clone = pull_request(tmp_path, {f"entries/{LIST}/sync-state.json.journal@": str(victim)})
     store = StateFile(clone / "entries" / LIST / "sync-state.json", {"group": 1})
@@ -464,7 +464,7 @@ def test_an_endless_next_link_is_cut_off(hostile) -> None:  # type: ignore[no-un
 def test_a_drip_fed_answer_is_cut_off(sandbox) -> None:  # type: ignore[no-untyped-def]
     from conftest import KEY
     from hostile import Answer, HostileProxy
-    from zotsync.zotero import RemoteError, ZoteroLibrary
+    from zotsync.adapters.zotero_http import RemoteError, ZoteroLibrary
 
     proxy = HostileProxy(sandbox.url)
     proxy.rules.append(
@@ -895,7 +895,7 @@ def test_following_zotero_killed_at_any_write_converges(  # type: ignore[no-unty
 def test_waits_and_retries_are_told(sandbox) -> None:  # type: ignore[no-untyped-def]
     from conftest import KEY
     from hostile import Answer, HostileProxy
-    from zotsync.zotero import ZoteroLibrary
+    from zotsync.adapters.zotero_http import ZoteroLibrary
 
     proxy = HostileProxy(sandbox.url)
     busy = [Answer(503, {"Retry-After": "2"}, b"busy"), Answer(503, {}, b"busy")]
@@ -918,7 +918,7 @@ def test_waits_and_retries_are_told(sandbox) -> None:  # type: ignore[no-untyped
 def test_all_the_waits_of_a_run_together_are_bounded(sandbox) -> None:  # type: ignore[no-untyped-def]
     from conftest import KEY
     from hostile import Answer, HostileProxy
-    from zotsync.zotero import MAX_TOTAL_WAIT, RemoteError, ZoteroLibrary
+    from zotsync.adapters.zotero_http import MAX_TOTAL_WAIT, RemoteError, ZoteroLibrary
 
     proxy = HostileProxy(sandbox.url)  # 429 with a minute's wait, for ever
     proxy.rules.append(lambda m, p, h: Answer(429, {"Retry-After": "60"}, b"slow down"))

@@ -171,7 +171,7 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert run("init").exit_code == 0
-    from zotsync.config import load_config
+    from zotsync.adapters.config import load_config
 
     config = load_config(tmp_path / "zotsync.yaml")
     assert [item.name for item in config.lists] == ["my-reading-list"]

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from conftest import SEED_000, run
-from zotsync.yaml_store import load_list
+from zotsync.adapters.yaml_store import load_list
 
 MOVED = "[Dual Low-Rank Multimodal Fusion]"
 

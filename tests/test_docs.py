@@ -110,7 +110,7 @@ def test_the_example_workflow_runs_real_commands() -> None:
 
 
 def test_the_example_config_is_a_valid_config() -> None:
-    from zotsync.config import load_config
+    from zotsync.adapters.config import load_config
 
     config = load_config(REPO / "examples" / "zotsync.yaml")
     assert [item.name for item in config.lists] == ["my-reading-list"]

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from conftest import GROUP, SHARED, run, snapshot
 from test_pull import ROOT, collection_key
 from test_sync import library, sync
-from zotsync.bibliography import BibEntry, ExportOptions, bib_entry, parse_date, render_bib
-from zotsync.citekey import KeyAllocator, base_key
-from zotsync.export import zotero_fields
+from zotsync.adapters.bibtex import BibEntry, ExportOptions, bib_entry, parse_date, render_bib
+from zotsync.app.export import zotero_fields
+from zotsync.core.citekeys import KeyAllocator, base_key
 
 BBT = SHARED / "corpora" / "bbt-export"
 FIXTURES = sorted(

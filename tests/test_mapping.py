@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import REPO, SCHEMA_FILE
-from zotsync.mapping import attachment_fields, content_of_item, item_fields
-from zotsync.model import Entry
+from zotsync.adapters.yaml_store import load_list, load_mapping
+from zotsync.core.entries import Entry
+from zotsync.core.mapping import attachment_fields, content_of_item, item_fields
 from zotsync.sandbox.objects import ObjectError, build_item
 from zotsync.sandbox.schema import load_schema
-from zotsync.yaml_store import load_list, load_mapping
 
 SCHEMA = load_schema(SCHEMA_FILE)
 MAPPING = load_mapping(REPO / "mappings" / "default.yaml")

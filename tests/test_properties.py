@@ -9,11 +9,17 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from zotsync.ingest import build_list
-from zotsync.markdown_entry import parse_entry_text, render_entry
-from zotsync.markdown_list import read_list, render_list
-from zotsync.model import Entry, EntryContent, EntryStyle, Section
-from zotsync.yaml_store import load_list, parse_section_file, save_list, scalar, section_to_yaml
+from zotsync.adapters.markdown_entry import parse_entry_text, render_entry
+from zotsync.adapters.markdown_list import read_list, render_list
+from zotsync.adapters.yaml_store import (
+    load_list,
+    parse_section_file,
+    save_list,
+    scalar,
+    section_to_yaml,
+)
+from zotsync.core.assemble import build_list
+from zotsync.core.entries import Entry, EntryContent, EntryStyle, Section
 
 SEED_000_STYLE = EntryStyle()
 SEED_002_STYLE = EntryStyle(
@@ -244,7 +250,7 @@ PLAIN_STYLE = EntryStyle(bullet="", title="plain", url_label="paper")
 def test_any_zotero_title_renders_as_one_line_of_text_that_reads_back(
     raw: str, style: EntryStyle
 ) -> None:
-    from zotsync.mapping import Mapping, content_of_item
+    from zotsync.core.mapping import Mapping, content_of_item
 
     content = content_of_item(
         {"itemType": "journalArticle", "title": raw, "url": "https://x.org/1", "date": "2020"},

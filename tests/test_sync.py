@@ -319,8 +319,8 @@ def test_seeds_are_served_as_written(group_project) -> None:  # type: ignore[no-
 
 
 def test_the_state_journal_replays_and_survives_a_torn_line(tmp_path: Path) -> None:
-    from zotsync.library import StateFile
-    from zotsync.state import ItemRecord
+    from zotsync.adapters.state_file import StateFile
+    from zotsync.sync.state import ItemRecord
 
     store = StateFile(tmp_path / "sync-state.json", {"library": "x"})
     state, fresh = store.load()

@@ -26,14 +26,14 @@ from hypothesis.stateful import (
 )
 
 from conftest import KEY, REPO
-from zotsync.engine import ListJob, SyncFailed, run_library
-from zotsync.frame import ReadingList
-from zotsync.model import Entry, Section
-from zotsync.plan import desired_library
+from zotsync.adapters.yaml_store import load_mapping
+from zotsync.adapters.zotero_http import RemoteError, ZoteroLibrary
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import Entry, Section
 from zotsync.sandbox.server import Fault
-from zotsync.state import SyncState
-from zotsync.yaml_store import load_mapping
-from zotsync.zotero import RemoteError, ZoteroLibrary
+from zotsync.sync.engine import ListJob, SyncFailed, run_library
+from zotsync.sync.plan import desired_library
+from zotsync.sync.state import SyncState
 
 MAPPING = load_mapping(REPO / "mappings" / "default.yaml")
 SECTIONS = [("Papers",), ("Papers", "Fusion"), ("Blogs",)]

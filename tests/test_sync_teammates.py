@@ -16,14 +16,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from conftest import KEY
 from test_sync_properties import MAPPING, MemoryStore
-from zotsync.engine import ListJob, SyncFailed, run_library
-from zotsync.frame import ReadingList
-from zotsync.model import Entry, Section
-from zotsync.plan import Desired, Plan, desired_library
-from zotsync.pull import apply_changes
+from zotsync.adapters.zotero_http import RemoteError, ZoteroLibrary
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import Entry, Section
 from zotsync.sandbox.server import Fault
-from zotsync.state import SyncState
-from zotsync.zotero import RemoteError, ZoteroLibrary
+from zotsync.sync.engine import ListJob, SyncFailed, run_library
+from zotsync.sync.list_changes import apply_changes
+from zotsync.sync.plan import Desired, Plan, desired_library
+from zotsync.sync.state import SyncState
 
 SECTIONS = [("Papers",), ("Blogs",)]
 _groups = itertools.count(7000)

@@ -24,7 +24,11 @@ from zotsync import __version__
 from zotsync.errors import UserError, ZotsyncError
 
 if TYPE_CHECKING:
-    from zotsync.config import Config
+    from zotsync.adapters.config import Config, ListConfig
+    from zotsync.core.document import ReadingList
+    from zotsync.core.mapping import Mapping
+    from zotsync.sync.plan import Desired, Plan
+    from zotsync.sync.ports import ListSide
 
 F = TypeVar("F", bound=Callable[..., Any])
 CUT = 10  # lines of one kind shown before "… and N more", in the plan as in the report
@@ -85,7 +89,7 @@ def _targets(ctx: click.Context, entries: Path | None, list_name: str | None) ->
 
 
 def _config(ctx: click.Context) -> Config:
-    from zotsync.config import CONFIG_NAME, load_config
+    from zotsync.adapters.config import CONFIG_NAME, load_config
 
     config_path: Path | None = ctx.find_root().obj.get("config")
     if config_path is None:
@@ -105,7 +109,7 @@ def _config(ctx: click.Context) -> Config:
 def _hold_lists(ctx: click.Context, entries: Path | None, command: str) -> None:
     """Hold, until the command ends, every list it may write: all lists of the config
     (citation keys are unique across them), or the ``--entries`` folder."""
-    from zotsync.lock import holding
+    from zotsync.adapters.lock import holding
 
     folders = [entries] if entries is not None else [item.entries for item in _config(ctx).lists]
     ctx.with_resource(holding(folders, command))
@@ -151,8 +155,8 @@ def _with_keys(ctx: click.Context, name: str, reading_list: Any) -> tuple[Any, l
     """The list with a citation key for each entry that has none: Better BibTeX's formula,
     postfixed (a, b…) past every key of the config's lists, so keys stay unique in the
     library.  Keys once stored are never recomputed."""
-    from zotsync.citekey import KeyAllocator, assign_keys, keys_of
-    from zotsync.yaml_store import load_list
+    from zotsync.adapters.yaml_store import load_list
+    from zotsync.core.citekeys import KeyAllocator, assign_keys, keys_of
 
     if all(entry.citation_key for _, entry in reading_list.entries()):
         return reading_list, []
@@ -192,8 +196,8 @@ def main(ctx: click.Context, config: Path | None) -> None:
 @_handle_errors
 def init(force: bool) -> None:
     """Write a starter zotsync.yaml in the current folder."""
-    from zotsync.config import CONFIG_NAME, STARTER
-    from zotsync.yaml_store import atomic_write
+    from zotsync.adapters.config import CONFIG_NAME, STARTER
+    from zotsync.adapters.yaml_store import atomic_write
 
     path = Path(CONFIG_NAME)
     if path.exists() and not force:
@@ -250,15 +254,15 @@ def ingest(
     it shows; if the entries were edited after it was last rendered, ingest refuses
     (those edits would be undone): render first, or give --force.
     """
-    from zotsync.ingest import build_list
-    from zotsync.markdown_list import read_list, render_list
-    from zotsync.yaml_store import (
+    from zotsync.adapters.markdown_list import read_list, render_list
+    from zotsync.adapters.yaml_store import (
         last_markdown,
         load_list,
         markdown_digest,
         remember_markdown,
         save_list,
     )
+    from zotsync.core.assemble import build_list
 
     if source is not None and entries is None and list_name is None:
         raise UserError("give --entries DIR (or --list NAME) to say where the entries go")
@@ -364,8 +368,8 @@ def render(
     Only the lines of entries that changed are rewritten; new entries are written in
     the style of their section.
     """
-    from zotsync.markdown_list import render_list
-    from zotsync.yaml_store import atomic_write, load_list, remember_markdown
+    from zotsync.adapters.markdown_list import render_list
+    from zotsync.adapters.yaml_store import atomic_write, load_list, remember_markdown
 
     results: list[dict[str, object]] = []
     stale_any = False
@@ -455,9 +459,9 @@ def check(
     Finds empty, malformed and protocol-relative URLs, bad arXiv ids, mojibake,
     papers listed twice, unknown venues, placeholder text, citation-key collisions.
     """
-    from zotsync.check import Finding, check_list
-    from zotsync.markdown_list import render_list
-    from zotsync.yaml_store import load_list, load_venues
+    from zotsync.adapters.markdown_list import render_list
+    from zotsync.adapters.yaml_store import load_list, load_venues
+    from zotsync.core.check import Finding, check_list
 
     findings: list[tuple[str, Finding]] = []
     for target in _targets(ctx, entries, list_name):
@@ -544,10 +548,16 @@ def export(
     to Zotero's citationKey by the next sync) and never changes.  The output is sorted by
     key and the same input gives the same bytes, so a .bib in git diffs cleanly.
     """
-    from zotsync.bibliography import ExportOptions
-    from zotsync.export import Exported, export_entries, from_entries, parse_path, render
-    from zotsync.export import unknown_collection as no_such
-    from zotsync.yaml_store import atomic_write, load_list, load_mapping, mapping_bytes, save_list
+    from zotsync.adapters.bibtex import ExportOptions
+    from zotsync.adapters.yaml_store import (
+        atomic_write,
+        load_list,
+        load_mapping,
+        mapping_bytes,
+        save_list,
+    )
+    from zotsync.app.export import Exported, export_entries, from_entries, parse_path, render
+    from zotsync.app.export import unknown_collection as no_such
 
     if as_json and output is None:
         raise UserError("--json reports on the file written: give -o FILE")
@@ -644,7 +654,7 @@ def export(
 
 def _refused_keys(chosen: list[Any]) -> list[str]:
     """What export says of items whose ``citationKey`` (a teammate's text) it did not use."""
-    from zotsync.citekey import valid_citation_key
+    from zotsync.core.citekeys import valid_citation_key
 
     notes = []
     for keyed in chosen:
@@ -659,10 +669,11 @@ def _refused_keys(chosen: list[Any]) -> list[str]:
 
 def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tuple[Any, str]:
     """The items of a collection and its sub-collections, read from the list's library."""
-    from zotsync.export import from_zotero
-    from zotsync.library import Sandboxes, StateFile, resolve
-    from zotsync.plan import ROOT
-    from zotsync.zotero import ZoteroLibrary
+    from zotsync.adapters.state_file import StateFile
+    from zotsync.adapters.zotero_http import ZoteroLibrary
+    from zotsync.app.export import from_zotero
+    from zotsync.app.targets import Sandboxes, resolve
+    from zotsync.sync.plan import ROOT
 
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
     try:
@@ -689,8 +700,8 @@ def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tupl
 
 def _embedded_sandbox(ctx: click.Context) -> Path | None:
     """The project's embedded sandbox data (what `sync` uses), when in a project."""
-    from zotsync.config import CONFIG_NAME
-    from zotsync.library import embedded_folder
+    from zotsync.adapters.config import CONFIG_NAME
+    from zotsync.app.targets import embedded_folder
 
     config: Path | None = ctx.find_root().obj.get("config")
     if config is None and not Path(CONFIG_NAME).exists():
@@ -843,7 +854,7 @@ def reset(ctx: click.Context, dry_run: bool) -> None:
     """
     import shutil
 
-    from zotsync.library import EMBEDDED
+    from zotsync.app.targets import EMBEDDED
 
     config = _config(ctx)
     folder = config.path.parent / EMBEDDED
@@ -944,8 +955,9 @@ def sync(
     its section's collection, its extra links as linked-URL attachments.  Items already
     in the group are adopted (by arXiv id, DOI, URL, title + year), not duplicated.
     """
-    from zotsync.library import Sandboxes, StateFile, resolve
-    from zotsync.summary import ListSync
+    from zotsync.adapters.state_file import StateFile
+    from zotsync.app.summary import ListSync
+    from zotsync.app.targets import Sandboxes, resolve
 
     config = _config(ctx)
     if summary_path is not None:
@@ -966,10 +978,10 @@ def sync(
                 _echo_quick(quick, as_json)
                 return
         # Imported past the fast path, which does without them.
-        from zotsync.engine import ListJob, run_library
-        from zotsync.plan import desired_library
-        from zotsync.yaml_store import load_list, load_mapping, save_list
-        from zotsync.zotero import ZoteroLibrary
+        from zotsync.adapters.yaml_store import load_list, load_mapping, save_list
+        from zotsync.adapters.zotero_http import ZoteroLibrary
+        from zotsync.sync.engine import ListJob, run_library
+        from zotsync.sync.plan import desired_library
 
         # Lists of one library sync together: one read of the library for all of them.
         by_library: dict[tuple[str, int], list[tuple[Any, Any, ListJob]]] = {}
@@ -1010,7 +1022,7 @@ def sync(
                 library.close()
             requests = library.requests
             if not dry_run:
-                from zotsync.quick import remember
+                from zotsync.adapters.version_cache import remember
 
                 for item, target, job in members:
                     # Conflicts and papers deleted in Zotero are reported by every sync until
@@ -1061,8 +1073,8 @@ def sync(
 def _write_summary(path: Path | None, told: list[Any]) -> None:
     """The sync as Markdown: into ``--summary FILE``, else appended to GitHub's step summary
     when the job runs on Actions (``$GITHUB_STEP_SUMMARY``)."""
-    from zotsync.summary import sync_summary
-    from zotsync.yaml_store import atomic_write
+    from zotsync.adapters.yaml_store import atomic_write
+    from zotsync.app.summary import sync_summary
 
     text = sync_summary(told)
     if path is not None:
@@ -1078,8 +1090,8 @@ def _nothing_to_do(
     """The sync reports when nothing changed on either side since the last clean sync (one
     request per library, entries not parsed), else None: the full sync runs, and the
     record of the last clean sync is forgotten until it ends clean again."""
-    from zotsync.library import resolve
-    from zotsync.quick import library_unchanged, remember, unchanged_since
+    from zotsync.adapters.version_cache import library_unchanged, remember, unchanged_since
+    from zotsync.app.targets import resolve
 
     selected = config.select(list_name)
     libraries: dict[tuple[str, int, str], list[tuple[Any, Any, int | None]]] = {}
@@ -1138,17 +1150,17 @@ def _echo_quick(reports: list[dict[str, Any]], as_json: bool) -> None:
 
 
 def _local_writer(
-    ctx: click.Context, item: Any, reading_list: Any, mapping: Any
-) -> Callable[[Any], Any]:
+    ctx: click.Context, item: ListConfig, reading_list: ReadingList, mapping: Mapping
+) -> ListSide:
     """What applies a plan's changes to a list's YAML (atomically, file by file); entries
     pulled from Zotero keep the item's citation key, or get one."""
-    from zotsync.plan import desired_library
-    from zotsync.pull import apply_changes
-    from zotsync.yaml_store import save_list
+    from zotsync.adapters.yaml_store import save_list
+    from zotsync.sync.list_changes import apply_changes
+    from zotsync.sync.plan import desired_library
 
     current = [reading_list]
 
-    def apply(plan: Any) -> Any:
+    def apply(plan: Plan) -> Desired:
         current[0], _ = _with_keys(ctx, item.name, apply_changes(current[0], plan.local))
         save_list(item.entries, current[0])
         return desired_library(current[0], mapping, item.collection, item.name)
@@ -1297,7 +1309,7 @@ def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
     It writes nothing, here or in Zotero; when nothing changed since a clean sync it costs
     one request.
     """
-    from zotsync.library import Sandboxes, resolve
+    from zotsync.app.targets import Sandboxes, resolve
 
     config = _config(ctx)
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
@@ -1311,7 +1323,7 @@ def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
     if as_json:
         _echo_json(found if len(found) > 1 else found[0])
         return
-    from zotsync.status import status_lines
+    from zotsync.app.status import status_lines
 
     for report in found:
         click.echo("\n".join(status_lines(report["list"], report["library"], report)))
@@ -1321,14 +1333,14 @@ def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
 def _list_status(item: Any, target: Any) -> dict[str, Any]:
     """One list's status: the plan a dry run would make, against the library as read now
     (or, when no byte changed since a clean sync and Zotero answers 304, as the state has it)."""
-    from zotsync.engine import read_remote, snapshot_from_state
-    from zotsync.library import StateFile
-    from zotsync.markdown_list import render_list
-    from zotsync.plan import desired_library, plan_sync
-    from zotsync.quick import unchanged_since
-    from zotsync.status import list_status
-    from zotsync.yaml_store import load_list, load_mapping
-    from zotsync.zotero import ZoteroLibrary
+    from zotsync.adapters.markdown_list import render_list
+    from zotsync.adapters.state_file import StateFile
+    from zotsync.adapters.version_cache import unchanged_since
+    from zotsync.adapters.yaml_store import load_list, load_mapping
+    from zotsync.adapters.zotero_http import ZoteroLibrary
+    from zotsync.app.status import list_status
+    from zotsync.sync.engine import read_remote, snapshot_from_state
+    from zotsync.sync.plan import desired_library, plan_sync
 
     reading_list, _ = load_list(item.entries, readonly=True)
     mapping = load_mapping(item.mapping)
@@ -1352,7 +1364,7 @@ def _list_status(item: Any, target: Any) -> dict[str, Any]:
 
 
 def _readme_state(item: Any, rendered: str) -> str:
-    from zotsync.yaml_store import last_markdown, markdown_digest
+    from zotsync.adapters.yaml_store import last_markdown, markdown_digest
 
     if item.markdown is None:
         return "none"
@@ -1374,7 +1386,7 @@ def _readme_state(item: Any, rendered: str) -> str:
 
 def _remote_lists(ctx: click.Context, list_name: str | None) -> list[tuple[str, str, int]]:
     """(list name, endpoint, group) of the config's lists that sync to a real group."""
-    from zotsync.library import API, check_endpoint
+    from zotsync.app.targets import API, check_endpoint
 
     found = []
     for item in _config(ctx).select(list_name):
@@ -1400,9 +1412,9 @@ def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
     The key must give write access to each group of zotsync.yaml.  Create one at
     https://www.zotero.org/settings/keys.  ZOTERO_API_KEY, when set, overrides it.
     """
-    from zotsync.credentials import check_keyring, store_key
-    from zotsync.escape import clean_line
-    from zotsync.zotero import ZoteroLibrary
+    from zotsync.adapters.credentials import check_keyring, store_key
+    from zotsync.adapters.zotero_http import ZoteroLibrary
+    from zotsync.core.escape import clean_line
 
     targets = _remote_lists(ctx, list_name)
     if not targets:
@@ -1449,7 +1461,7 @@ def login(ctx: click.Context, list_name: str | None, key_stdin: bool) -> None:
 @_handle_errors
 def logout(ctx: click.Context, list_name: str | None) -> None:
     """Remove the API key from the OS keyring."""
-    from zotsync.credentials import forget_key
+    from zotsync.adapters.credentials import forget_key
 
     for endpoint in sorted({endpoint for _, endpoint, _ in _remote_lists(ctx, list_name)}):
         removed = forget_key(endpoint)
@@ -1462,9 +1474,9 @@ def logout(ctx: click.Context, list_name: str | None) -> None:
 @_handle_errors
 def whoami(ctx: click.Context, list_name: str | None) -> None:
     """Show the user and groups of the API key (checked with /keys/current)."""
-    from zotsync.escape import clean_line
-    from zotsync.library import Sandboxes, resolve
-    from zotsync.zotero import ZoteroLibrary
+    from zotsync.adapters.zotero_http import ZoteroLibrary
+    from zotsync.app.targets import Sandboxes, resolve
+    from zotsync.core.escape import clean_line
 
     config = _config(ctx)
     sandboxes = Sandboxes(config.path.parent / ".zotsync")

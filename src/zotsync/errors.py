@@ -26,3 +26,36 @@ class InputError(UserError):
         self.message = message
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
+
+
+class ListBusy(ZotsyncError):
+    """Another zotsync is changing the same list.  Exit status 5."""
+
+    exit_code = 5
+
+
+class RemoteError(ZotsyncError):
+    """The server refused, or kept failing.  Exit status 4."""
+
+    exit_code = 4
+
+
+class LibraryChanged(Exception):
+    """412 on a write: someone wrote to the library since the version we sent."""
+
+
+class BadAnswer(Exception):
+    """An answer zotsync will not act on (a redirect, a wait past the cap, too slow, too
+    big); the message says what, and the caller names the request."""
+
+
+class SyncFailed(ZotsyncError):
+    """Objects Zotero refused for a reason re-planning cannot fix (a 400, a 403…)."""
+
+    exit_code = 4
+
+
+class EmptySide(ZotsyncError):
+    """One side lost every paper it had at the last sync: stop until the user confirms."""
+
+    exit_code = 2

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import fields, replace
 from typing import Any
 
-from zotsync.frame import ReadingList
-from zotsync.model import Entry, Section
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import Entry, Section
+from zotsync.core.names import creators_of
 
 # Better BibTeX's default skipWords preference.
 SKIP_WORDS = frozenset(
@@ -131,7 +132,6 @@ class KeyAllocator:
 
 
 def key_for_entry(entry: Entry, allocator: KeyAllocator) -> str:
-    from zotsync.mapping import creators_of
 
     date = str(entry.year) if entry.year is not None else ""
     return allocator.allocate(base_key(creators_of(entry.authors), entry.title, date))

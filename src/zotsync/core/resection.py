@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from zotsync.escape import markdown_heading
-from zotsync.frame import FrameLine, ReadingList, SectionMark, Verbatim
-from zotsync.model import Section, SectionPath, section_slug
+from zotsync.core.document import FrameLine, ReadingList, SectionMark, Verbatim
+from zotsync.core.entries import Section, SectionPath, section_slug
+from zotsync.core.escape import markdown_heading
 
 _ATX = re.compile(r"(?P<indent> {0,3})(?P<hashes>#{1,6})(?P<text>[ \t].*?|)(?P<end>\r\n|\r|\n)?\Z")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*(\r\n|\r|\n)?\Z")

@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from zotsync.frame import ReadingList, Rendered, Verbatim
-from zotsync.mapping import VenueTable
-from zotsync.model import Entry, arxiv_id, arxiv_path, identity_keys, normalise_url
+from zotsync.core.document import ReadingList, Rendered, Verbatim
+from zotsync.core.entries import Entry, arxiv_id, arxiv_path, identity_keys, normalise_url
+from zotsync.core.mapping import VenueTable
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,17 +18,16 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 
-from zotsync.credentials import ENV
-from zotsync.errors import UserError, ZotsyncError
-from zotsync.escape import clean_line
-from zotsync.plan import RemoteObject, Snapshot
+from zotsync.adapters.credentials import ENV
+from zotsync.core.escape import clean_line
+from zotsync.errors import BadAnswer, LibraryChanged, RemoteError, UserError
+from zotsync.sync.remote import Changes, RemoteObject, Snapshot
 
 MAX_BATCH = 50
 RETRIES = 5
@@ -37,21 +36,6 @@ MAX_TOTAL_WAIT = 300.0  # all the waits of one run together (pyzotero retries on
 DEADLINE = 120.0  # the longest one answer may take to arrive, body included
 MAX_BODY = 64 * 1024 * 1024  # the largest answer read (a page of 100 full items is ~1 MB)
 _WAIT_HEADERS = ("Retry-After", "Backoff")
-
-
-class RemoteError(ZotsyncError):
-    """The server refused, or kept failing.  Exit status 4."""
-
-    exit_code = 4
-
-
-class LibraryChanged(Exception):
-    """412 on a write: someone wrote to the library since the version we sent."""
-
-
-class BadAnswer(Exception):
-    """An answer zotsync will not act on (a redirect, a wait past the cap, too slow, too
-    big); the message says what, and the caller names the request."""
 
 
 class _BoundedBody(httpx2.SyncByteStream):
@@ -205,15 +189,6 @@ class RetryTransport(httpx2.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
-
-
-@dataclass
-class Changes:
-    version: int
-    items: list[str]
-    collections: list[str]
-    deleted_items: list[str]
-    deleted_collections: list[str]
 
 
 def _one_line(error: Exception) -> str:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from zotsync.frame import ReadingList
-from zotsync.model import Entry, EntryStyle, Section, SectionPath, section_slug
-from zotsync.plan import LocalChange
-from zotsync.resection import resection
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import Entry, EntryStyle, Section, SectionPath, section_slug
+from zotsync.core.resection import resection
+from zotsync.sync.plan import LocalChange
 
 
 def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> ReadingList:

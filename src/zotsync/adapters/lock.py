@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from zotsync.errors import ZotsyncError
-from zotsync.escape import clean_line
-from zotsync.yaml_store import CACHE_DIR, inside
+from zotsync.adapters.yaml_store import CACHE_DIR, inside
+from zotsync.core.escape import clean_line
+from zotsync.errors import ListBusy
 
 try:
     import fcntl
@@ -27,12 +27,6 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 WAIT = 10.0  # seconds a second command waits for the list before giving up
-
-
-class ListBusy(ZotsyncError):
-    """Another zotsync is changing the same list.  Exit status 5."""
-
-    exit_code = 5
 
 
 def _holder(fd: int) -> str:

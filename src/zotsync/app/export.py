@@ -19,20 +19,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from zotsync.bibliography import (
+from zotsync.adapters.bibtex import (
     ExportOptions,
     ZoteroFields,
     bib_entry,
     csl_item,
     render_bib,
 )
-from zotsync.citekey import KeyAllocator, base_key, valid_citation_key
-from zotsync.errors import UserError
-from zotsync.frame import ReadingList
-from zotsync.mapping import Mapping, item_fields
-from zotsync.model import SectionPath
-from zotsync.plan import desired_library
-from zotsync.yaml_store import (
+from zotsync.adapters.yaml_store import (
     CACHE_DIR,
     JsonCache,
     content_key,
@@ -40,6 +34,12 @@ from zotsync.yaml_store import (
     section_files,
     section_order,
 )
+from zotsync.core.citekeys import KeyAllocator, base_key, valid_citation_key
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import SectionPath
+from zotsync.core.mapping import Mapping, item_fields
+from zotsync.errors import UserError
+from zotsync.sync.plan import desired_library
 
 FORMATS = ("bibtex", "biblatex", "csljson")
 

@@ -3,7 +3,7 @@
 Layout of a list folder::
 
     list.yaml              format, newline, the entry style of each section
-    frame.md               the list without its entries (see zotsync.frame)
+    frame.md               the list without its entries (see zotsync.core.document)
     sections/<slug>.yaml   one file per section: its path and its entries, in list order
     .zotsync-cache/        parsed entries keyed by file content (ignored by git)
 
@@ -31,12 +31,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zotsync import killswitch
-from zotsync.citekey import valid_citation_key
+from zotsync.adapters import killswitch
+from zotsync.core.citekeys import valid_citation_key
+from zotsync.core.document import ReadingList, frame_from_text, frame_to_text
+from zotsync.core.entries import ID_PATTERN, Entry, EntryStyle, Section
+from zotsync.core.mapping import Mapping, VenueTable
 from zotsync.errors import InputError
-from zotsync.frame import ReadingList, frame_from_text, frame_to_text
-from zotsync.mapping import Mapping, VenueTable
-from zotsync.model import ID_PATTERN, Entry, EntryStyle, Section
 
 if TYPE_CHECKING:
     import yaml
@@ -606,7 +606,7 @@ def _str_list(path: Path, node: yaml.Node, value: object, what: str) -> tuple[st
     return tuple(value)
 
 
-def _load_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
+def load_yaml_node(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
     import yaml
 
     try:
@@ -631,7 +631,7 @@ def _load_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
     return node, data
 
 
-def _mapping_values(node: yaml.Node) -> dict[str, yaml.Node]:
+def mapping_values(node: yaml.Node) -> dict[str, yaml.Node]:
     import yaml
 
     if not isinstance(node, yaml.MappingNode):
@@ -646,11 +646,11 @@ def parse_section_file(path: Path, data: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise InputError(path, line, "not UTF-8 text") from None
-    node, doc = _load_yaml(path, text)
+    node, doc = load_yaml_node(path, text)
     if not isinstance(doc, dict):
         raise _fail(path, node, "a section file is a mapping with 'section' and 'entries'")
     assert node is not None
-    nodes = _mapping_values(node)
+    nodes = mapping_values(node)
     unknown = set(doc) - {"section", "entries"}
     if unknown:
         name = sorted(map(str, unknown))[0]
@@ -676,7 +676,7 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
     line = node.start_mark.line + 1
     if not isinstance(raw, dict):
         raise _fail(path, node, "an entry must be a mapping (id: ..., title: ...)")
-    fields = _mapping_values(node)
+    fields = mapping_values(node)
     for key in raw:
         if key not in _ENTRY_KEYS:
             known = ", ".join(_ENTRY_KEYS)
@@ -729,7 +729,7 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
 
 def _parse_meta(meta_path: Path, data: bytes) -> dict[str, Any]:
     """Load and check ``list.yaml``; returns its plain (cacheable) content."""
-    meta_node, meta = _load_yaml(meta_path, data.decode("utf-8", errors="replace"))
+    meta_node, meta = load_yaml_node(meta_path, data.decode("utf-8", errors="replace"))
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _fail(meta_path, meta_node, f"not a zotsync list.yaml (expected format: {FORMAT})")
     newline = meta.get("newline", "\n")
@@ -840,7 +840,7 @@ def load_mapping(path: Path | None) -> Mapping:
     data = mapping_bytes(path)
     if path is None:
         path = Path("<built-in default-mapping.yaml>")
-    node, doc = _load_yaml(path, data.decode("utf-8", errors="replace"))
+    node, doc = load_yaml_node(path, data.decode("utf-8", errors="replace"))
     if not isinstance(doc, dict) or not isinstance(doc.get("venues", {}), dict):
         raise _fail(path, node, "a mapping file has `venues:` mapping names to {type, name}")
     try:

@@ -11,7 +11,7 @@ several lines.  Reading it takes three steps:
 2. :func:`parse_entry_text` files the pieces under fields: the first piece is the title, then
    the date (venue and year), the extra links, the authors and any leftover note, each with
    the literal separator before it.  Those separators and forms make the entry's own
-   :class:`~zotsync.model.EntryStyle`.
+   :class:`~zotsync.core.entries.EntryStyle`.
 3. :func:`render_entry` is the inverse for a style; a section's style is the own style that
    reproduces most of its entries (:func:`infer_style`).
 """
@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from zotsync.escape import markdown_destination, markdown_line_start, markdown_text
-from zotsync.model import Entry, EntryContent, EntryStyle
+from zotsync.core.entries import Entry, EntryContent, EntryStyle
+from zotsync.core.escape import markdown_destination, markdown_line_start, markdown_text
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -46,7 +46,7 @@ class Piece:
     """A run of entry text: ``text``, ``link``, ``bold``, ``italic`` or ``code``.
 
     For a link, ``text`` is the raw label and ``url`` the destination; ``form`` says how an
-    extra link was written (see :data:`~zotsync.model.LINK_FORMS`).  For bold and italic,
+    extra link was written (see :data:`~zotsync.core.entries.LINK_FORMS`).  For bold and italic,
     ``text`` is the raw inner text and ``children`` its pieces.  ``raw`` is the source.
     """
 
@@ -269,12 +269,12 @@ def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(names), (", " if len(names) > 1 else None)
 
 
-def _plain_text(pieces: list[Piece]) -> str:
+def plain_text(pieces: list[Piece]) -> str:
     """The text a reader sees: link labels, emphasis without its markers, escapes resolved."""
     out = []
     for piece in pieces:
         if piece.kind in ("bold", "italic") and piece.children is not None:
-            out.append(_plain_text(piece.children))
+            out.append(plain_text(piece.children))
         elif piece.kind in ("link", "image"):
             out.append(unescape(piece.text))
         else:
@@ -428,7 +428,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
             pending = trail
             continue
         if piece.kind == "italic" and not authors and not _YEAR.search(piece.text):
-            authors, author_last = split_authors(_plain_text(piece.children or []))
+            authors, author_last = split_authors(plain_text(piece.children or []))
             authors_form = "*{authors}*"
             parts.append("authors")
             seps.append(pending)
@@ -487,7 +487,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
 
 # --------------------------------------------------------------------------- writing
 
-# Text from an entry is escaped by one function, shared with the headings (zotsync.escape).
+# Text from an entry is escaped by one function, shared with the headings (zotsync.core.escape).
 escape = markdown_text
 destination = markdown_destination
 

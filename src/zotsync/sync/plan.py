@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from zotsync.escape import clean_line, clean_url
-from zotsync.frame import ReadingList
-from zotsync.mapping import (
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import ID_PATTERN, Entry, IdAllocator, SectionPath, identity_keys
+from zotsync.core.escape import clean_line, clean_url
+from zotsync.core.mapping import (
     MARKER,
     PULLABLE,
     Mapping,
@@ -35,8 +36,8 @@ from zotsync.mapping import (
     read_extra,
     safe_url,
 )
-from zotsync.model import ID_PATTERN, Entry, IdAllocator, SectionPath, identity_keys
-from zotsync.state import CollectionRecord, ItemRecord, SyncState, derived_key
+from zotsync.sync.remote import RemoteObject, Snapshot
+from zotsync.sync.state import CollectionRecord, ItemRecord, SyncState, derived_key
 
 ROOT: SectionPath = ()
 
@@ -102,43 +103,6 @@ def desired_library(
             members=((entry, section.path),),
         )
     return Desired(collections, items, list_name)
-
-
-@dataclass
-class RemoteObject:
-    key: str
-    version: int
-    data: dict[str, Any]
-    meta: dict[str, Any] = field(default_factory=dict)
-    from_state: bool = False  # rebuilt from the sync state: Zotero's copy as last seen
-
-    @property
-    def trashed(self) -> bool:
-        return bool(self.data.get("deleted"))
-
-
-@dataclass
-class Snapshot:
-    """The remote objects the plan needs (all of them on a first sync, else the base's)."""
-
-    version: int
-    collections: dict[str, RemoteObject] = field(default_factory=dict)
-    items: dict[str, RemoteObject] = field(default_factory=dict)
-    _children: dict[str, list[RemoteObject]] | None = field(default=None, repr=False)
-
-    def children(self, parent: str) -> list[RemoteObject]:
-        """Child items of ``parent`` (indexed once per plan: the planner asks for every item)."""
-        if self._children is None:
-            self._children = {}
-            for obj in self.items.values():
-                owner = obj.data.get("parentItem")
-                if owner:
-                    self._children.setdefault(owner, []).append(obj)
-        return self._children.get(parent, [])
-
-    def put(self, kind: str, obj: RemoteObject) -> None:
-        (self.items if kind == "item" else self.collections)[obj.key] = obj
-        self._children = None
 
 
 # --------------------------------------------------------------------------- outputs
@@ -519,7 +483,7 @@ class _Planner:
                 parent = c.data.get("parentCollection")
                 if c.key in paths or c.data.get("deleted") or parent not in paths:
                     continue
-                # A teammate's name becomes a heading: one clean line (zotsync.escape).
+                # A teammate's name becomes a heading: one clean line (zotsync.core.escape).
                 name = clean_line(str(c.data.get("name", ""))).strip() or "Untitled"
                 path = (*paths[parent], name)
                 if path in keys:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zotsync.citekey import valid_citation_key
-from zotsync.latex import escape, escape_url, html_to_latex, protect
+from zotsync.adapters.latex import escape, escape_url, html_to_latex, protect
+from zotsync.core.citekeys import valid_citation_key
 
 
 @dataclass(frozen=True, slots=True)

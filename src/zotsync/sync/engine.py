@@ -12,29 +12,18 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from zotsync.errors import ZotsyncError
-from zotsync.escape import clean_line
-from zotsync.mapping import Mapping
-from zotsync.model import SectionPath
-from zotsync.plan import ROOT, Desired, Plan, RemoteObject, Snapshot, Write, plan_sync
-from zotsync.state import CollectionRecord, ItemRecord, LinkRecord, SyncState
-from zotsync.zotero import LibraryChanged, ZoteroLibrary
+from zotsync.core.entries import SectionPath
+from zotsync.core.escape import clean_line
+from zotsync.core.mapping import Mapping
+from zotsync.errors import EmptySide, LibraryChanged, SyncFailed
+from zotsync.sync.plan import ROOT, Desired, Plan, Write, plan_sync
+from zotsync.sync.ports import ListSide, RemoteLibrary, StateStore
+from zotsync.sync.remote import RemoteObject, Snapshot
+from zotsync.sync.state import CollectionRecord, ItemRecord, LinkRecord, SyncState
 
 ROUNDS = 6
-
-
-class SyncFailed(ZotsyncError):
-    """Objects Zotero refused for a reason re-planning cannot fix (a 400, a 403…)."""
-
-    exit_code = 4
-
-
-class EmptySide(ZotsyncError):
-    """One side lost every paper it had at the last sync: stop until the user confirms."""
-
-    exit_code = 2
 
 
 EMPTY_SIDE_MINIMUM = 3  # a list of one or two papers may well be emptied on purpose
@@ -77,14 +66,6 @@ def _refile_after_root_deleted(state: SyncState, remote: Snapshot) -> None:
     if _root_deleted(state, remote):
         for record in state.items.values():
             record.collections = [key for key in record.collections if key in remote.collections]
-
-
-class StateStore(Protocol):
-    """Where a list's state goes: a journal line per write batch, a compact save at the end."""
-
-    def journal(self, state: SyncState, items: set[str], collections: set[SectionPath]) -> None: ...
-
-    def save(self, state: SyncState) -> None: ...
 
 
 @dataclass
@@ -146,7 +127,7 @@ def snapshot_from_state(state: SyncState) -> Snapshot:
 
 
 def read_remote(
-    library: ZoteroLibrary, oldest: SyncState, fresh: bool, states: list[SyncState]
+    library: RemoteLibrary, oldest: SyncState, fresh: bool, states: list[SyncState]
 ) -> Snapshot:
     """The remote side: all of it when ``fresh``, else the states' view brought up to date
     with what changed since the oldest state's version."""
@@ -178,7 +159,7 @@ def read_remote(
 class _Applier:
     def __init__(
         self,
-        library: ZoteroLibrary,
+        library: RemoteLibrary,
         state: SyncState,
         store: StateStore,
         progress: Callable[[int], None],
@@ -315,12 +296,12 @@ class ListJob:
     seed: tuple[str, ...]
     # Applies the plan's changes to the list (entries pulled, moved, added, removed) and
     # returns what the list then asks for; runs before the state records anything of them.
-    apply_local: Callable[[Plan], Desired] | None = None
+    apply_local: ListSide | None = None
 
 
 def run_library(
     jobs: list[ListJob],
-    library: ZoteroLibrary,
+    library: RemoteLibrary,
     *,
     prune: bool = False,
     dry_run: bool = False,

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from zotsync.frame import (
+from zotsync.adapters.markdown_entry import (
+    ParsedEntry,
+    infer_style,
+    parse_entry_text,
+    plain_text,
+    render_entry,
+    scan,
+)
+from zotsync.core.document import (
     FrameLine,
     ReadingList,
     Rendered,
@@ -26,15 +34,7 @@ from zotsync.frame import (
     render,
     split_lines,
 )
-from zotsync.markdown_entry import (
-    ParsedEntry,
-    _plain_text,
-    infer_style,
-    parse_entry_text,
-    render_entry,
-    scan,
-)
-from zotsync.model import Entry, EntryStyle, Section, SectionPath, section_slug
+from zotsync.core.entries import Entry, EntryStyle, Section, SectionPath, section_slug
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -101,7 +101,7 @@ class _Span:
 
 
 def _heading_text(content: str) -> str:
-    text = _plain_text(scan(content)).strip()
+    text = plain_text(scan(content)).strip()
     return " ".join(text.split()) or "Untitled"
 
 
@@ -279,7 +279,7 @@ class _Reader:
         )
         if not is_title:
             return
-        name = _plain_text(title_pieces).strip()
+        name = plain_text(title_pieces).strip()
         if not name or len(name) > 120:
             return
         parent = self.sections[self.current].path

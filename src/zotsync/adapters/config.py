@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
+from zotsync.adapters.yaml_store import load_yaml_node, mapping_values
 from zotsync.errors import InputError, UserError
-from zotsync.yaml_store import _load_yaml, _mapping_values
 
 CONFIG_NAME = "zotsync.yaml"
 _LIST_KEYS = {"markdown", "entries", "mapping", "collection", "library"}
@@ -58,19 +58,19 @@ def load_config(path: Path) -> Config:
         raise InputError(path, None, "not UTF-8 text") from None
     except OSError as error:
         raise UserError(f"{path}: cannot read: {error.strerror}") from None
-    node, data = _load_yaml(path, text)
+    node, data = load_yaml_node(path, text)
     if not isinstance(data, dict) or not isinstance(data.get("lists"), dict) or not data["lists"]:
         raise InputError(path, _line(node), "expected `lists:` mapping list names to settings")
     assert node is not None
-    lists_node = _mapping_values(node)["lists"]
-    list_nodes = _mapping_values(lists_node)
+    lists_node = mapping_values(node)["lists"]
+    list_nodes = mapping_values(lists_node)
     base = path.parent
     lists = []
     for name, settings in data["lists"].items():
         list_node = list_nodes.get(str(name))
         if not isinstance(settings, dict):
             raise InputError(path, _line(list_node), f"list {name!r}: expected a mapping")
-        fields = _mapping_values(list_node) if list_node is not None else {}
+        fields = mapping_values(list_node) if list_node is not None else {}
         for key in settings:
             if key not in _LIST_KEYS:
                 known = ", ".join(sorted(_LIST_KEYS))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from zotsync.escape import clean_line
-from zotsync.frame import ReadingList
-from zotsync.model import SectionPath
-from zotsync.plan import ROOT, Plan, Snapshot
-from zotsync.state import SyncState
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import SectionPath
+from zotsync.core.escape import clean_line
+from zotsync.sync.plan import ROOT, Plan
+from zotsync.sync.remote import Snapshot
+from zotsync.sync.state import SyncState
 
 
 def _who(remote: Snapshot, key: str | None, field: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from zotsync.model import SectionPath
+from zotsync.core.entries import SectionPath
 
 FORMAT = 1
 KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"

@@ -13,11 +13,11 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from zotsync.frame import FrameLine, ReadingList, Slot
-from zotsync.model import Entry, EntryContent, IdAllocator, Section, identity_keys
+from zotsync.core.document import FrameLine, ReadingList, Slot
+from zotsync.core.entries import Entry, EntryContent, IdAllocator, Section, identity_keys
 
 if TYPE_CHECKING:  # the reader's result type only; ingest does no Markdown work itself
-    from zotsync.markdown_list import ParsedItem, ParsedList
+    from zotsync.adapters.markdown_list import ParsedItem, ParsedList
 
 
 @dataclass(slots=True)

@@ -12,9 +12,10 @@ from collections.abc import Mapping as Mapping_
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from zotsync.citekey import valid_citation_key
-from zotsync.escape import clean_line, clean_url
-from zotsync.model import Entry, EntryContent, arxiv_id, doi
+from zotsync.core.citekeys import valid_citation_key
+from zotsync.core.entries import Entry, EntryContent, arxiv_id, doi
+from zotsync.core.escape import clean_line, clean_url
+from zotsync.core.names import authors_of, creators_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,6 @@ MARKER = "zotsync-id"
 _KIND_LINE = "zotsync-kind"
 _NOTE_LINE = "zotsync-note"
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
-_PLAIN_NAME = re.compile(r"^\S+(?: \S+)+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,29 +107,6 @@ class Mapping:
             venue = self.venues.lookup(entry.venue) or self.venues.close_spelling(entry.venue)
             return venue.item_type if venue else self.unknown_venue_type
         return "preprint" if arxiv_id(entry.url) else self.no_venue_type
-
-
-def creators_of(authors: tuple[str, ...], creator_type: str = "author") -> list[dict[str, str]]:
-    """'First Middle Last' -> first/last split at the last space; anything else kept whole."""
-    creators = []
-    for name in authors:
-        if _PLAIN_NAME.match(name) and "(" not in name:
-            first, last = name.rsplit(" ", 1)
-            creators.append({"creatorType": creator_type, "firstName": first, "lastName": last})
-        else:
-            creators.append({"creatorType": creator_type, "name": name})
-    return creators
-
-
-def authors_of(creators: list[dict[str, Any]]) -> tuple[str, ...]:
-    names = []
-    for creator in creators:
-        if creator.get("name"):
-            names.append(str(creator["name"]))
-        else:
-            parts = [str(creator.get("firstName") or ""), str(creator.get("lastName") or "")]
-            names.append(" ".join(p for p in parts if p))
-    return tuple(names)
 
 
 def marker_of(list_name: str, entry_id: str) -> str:
@@ -194,7 +171,7 @@ def content_of_item(
     venue_field = mapping.venue_fields.get(str(data.get("itemType")))
     year = _YEAR.search(str(data.get("date", "")))
     # An item is a teammate's (or a server's) text: one clean line per field before it can
-    # reach the list (zotsync.escape).
+    # reach the list (zotsync.core.escape).
     return EntryContent(
         title=clean_line(str(data.get("title", ""))),
         url=clean_url(str(data.get("url", ""))),

@@ -1,6 +1,6 @@
 """A sync told as Markdown (pure): the body of the pull request a scheduled job opens, or the
 job's step summary on GitHub.  Who added what, what changed, and each conflict with the way to
-settle it.  Every text from Zotero in it is escaped (zotsync.escape): the summary is rendered
+settle it.  Every text from Zotero in it is escaped (zotsync.core.escape): the summary is rendered
 on GitHub, and a teammate's title must not become a link or a heading there.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zotsync.escape import markdown_text
-from zotsync.plan import Plan
+from zotsync.core.escape import markdown_text
+from zotsync.sync.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from zotsync.escape import markdown_heading
-from zotsync.model import Entry, Section
+from zotsync.core.entries import Entry, Section
+from zotsync.core.escape import markdown_heading
 
 
 @dataclass(frozen=True, slots=True)
