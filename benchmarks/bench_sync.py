@@ -32,8 +32,9 @@ from bench_lists import generate  # noqa: E402
 from zotsync.adapters.state_file import StateFile  # noqa: E402
 from zotsync.adapters.yaml_store import load_list, load_mapping  # noqa: E402
 from zotsync.sandbox.server import DEFAULT_KEY, Sandbox  # noqa: E402
+from zotsync.sync.desired import desired_library  # noqa: E402
 from zotsync.sync.engine import read_remote  # noqa: E402
-from zotsync.sync.plan import desired_library, plan_sync  # noqa: E402
+from zotsync.sync.plan import plan_sync  # noqa: E402
 
 
 def zotsync(*args: str, cwd: Path) -> tuple[float, str]:

@@ -60,7 +60,7 @@ def counted(sandbox: Sandbox, args: list[str], cwd: Path) -> tuple[float, float,
 
 def objects_of(folder: Path) -> tuple[int, int, int]:
     from zotsync.adapters.yaml_store import load_list, load_mapping
-    from zotsync.sync.plan import desired_library
+    from zotsync.sync.desired import desired_library
 
     reading_list, _ = load_list(folder / "entries" / "gen")
     desired = desired_library(reading_list, load_mapping(None), "Generated", "gen")

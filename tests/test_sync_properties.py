@@ -31,8 +31,8 @@ from zotsync.adapters.zotero_http import RemoteError, ZoteroLibrary
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import Entry, Section
 from zotsync.sandbox.server import Fault
+from zotsync.sync.desired import desired_library
 from zotsync.sync.engine import ListJob, SyncFailed, run_library
-from zotsync.sync.plan import desired_library
 from zotsync.sync.state import SyncState
 
 MAPPING = load_mapping(REPO / "mappings" / "default.yaml")

@@ -20,9 +20,10 @@ from zotsync.adapters.zotero_http import RemoteError, ZoteroLibrary
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import Entry, Section
 from zotsync.sandbox.server import Fault
+from zotsync.sync.actions import Plan
+from zotsync.sync.desired import Desired, desired_library
 from zotsync.sync.engine import ListJob, SyncFailed, run_library
 from zotsync.sync.list_changes import apply_changes
-from zotsync.sync.plan import Desired, Plan, desired_library
 from zotsync.sync.state import SyncState
 
 SECTIONS = [("Papers",), ("Blogs",)]

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from zotsync.adapters.config import Config, ListConfig
     from zotsync.core.document import ReadingList
     from zotsync.core.mapping import Mapping
-    from zotsync.sync.plan import Desired, Plan
+    from zotsync.sync.actions import Plan
+    from zotsync.sync.desired import Desired
     from zotsync.sync.ports import ListSide
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -673,7 +674,7 @@ def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tupl
     from zotsync.adapters.zotero_http import ZoteroLibrary
     from zotsync.app.export import from_zotero
     from zotsync.app.targets import Sandboxes, resolve
-    from zotsync.sync.plan import ROOT
+    from zotsync.sync.desired import ROOT
 
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
     try:
@@ -980,8 +981,9 @@ def sync(
         # Imported past the fast path, which does without them.
         from zotsync.adapters.yaml_store import load_list, load_mapping, save_list
         from zotsync.adapters.zotero_http import ZoteroLibrary
+        from zotsync.sync.desired import desired_library
         from zotsync.sync.engine import ListJob, run_library
-        from zotsync.sync.plan import desired_library
+        from zotsync.sync.merge import Prefer
 
         # Lists of one library sync together: one read of the library for all of them.
         by_library: dict[tuple[str, int], list[tuple[Any, Any, ListJob]]] = {}
@@ -1014,7 +1016,7 @@ def sync(
                         library,
                         prune=prune,
                         dry_run=dry_run,
-                        prefer=prefer,
+                        prefer=Prefer(prefer) if prefer else None,
                         allow_empty=allow_empty,
                         progress=bar.update,
                     )
@@ -1155,8 +1157,8 @@ def _local_writer(
     """What applies a plan's changes to a list's YAML (atomically, file by file); entries
     pulled from Zotero keep the item's citation key, or get one."""
     from zotsync.adapters.yaml_store import save_list
+    from zotsync.sync.desired import desired_library
     from zotsync.sync.list_changes import apply_changes
-    from zotsync.sync.plan import desired_library
 
     current = [reading_list]
 
@@ -1339,8 +1341,9 @@ def _list_status(item: Any, target: Any) -> dict[str, Any]:
     from zotsync.adapters.yaml_store import load_list, load_mapping
     from zotsync.adapters.zotero_http import ZoteroLibrary
     from zotsync.app.status import list_status
+    from zotsync.sync.desired import desired_library
     from zotsync.sync.engine import read_remote, snapshot_from_state
-    from zotsync.sync.plan import desired_library, plan_sync
+    from zotsync.sync.plan import plan_sync
 
     reading_list, _ = load_list(item.entries, readonly=True)
     mapping = load_mapping(item.mapping)

@@ -39,7 +39,7 @@ from zotsync.core.document import ReadingList
 from zotsync.core.entries import SectionPath
 from zotsync.core.mapping import Mapping, item_fields
 from zotsync.errors import UserError
-from zotsync.sync.plan import desired_library
+from zotsync.sync.desired import desired_library
 
 FORMATS = ("bibtex", "biblatex", "csljson")
 

@@ -13,7 +13,8 @@ from typing import Any
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import SectionPath
 from zotsync.core.escape import clean_line
-from zotsync.sync.plan import ROOT, Plan
+from zotsync.sync.actions import Action, Change, ItemTarget, Plan
+from zotsync.sync.desired import ROOT
 from zotsync.sync.remote import Snapshot
 from zotsync.sync.state import SyncState
 
@@ -63,7 +64,7 @@ def list_status(
     keys = {entry_id: record.key for entry_id, record in state.items.items()}
     only_zotero = []
     for change in plan.local:
-        if change.action == "add" and change.entry is not None:
+        if change.action is Change.ADD and change.entry is not None:
             only_zotero.append(
                 {
                     "title": change.entry.title,
@@ -72,9 +73,9 @@ def list_status(
                 }
             )
     only_list = [
-        {"entry": w.target[1], "section": None}
+        {"entry": w.target.entry_id, "section": None}
         for w in plan.writes
-        if w.action == "create" and w.kind == "item"
+        if w.action is Action.CREATE and isinstance(w.target, ItemTarget)
     ]
     changed: dict[str, list[str]] = {}
     for entry_id, field_name in plan.pulls:

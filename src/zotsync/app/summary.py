@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zotsync.core.escape import markdown_text
-from zotsync.sync.plan import Plan
+from zotsync.sync.actions import Plan
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,20 @@ from zotsync.core.entries import SectionPath
 from zotsync.core.escape import clean_line
 from zotsync.core.mapping import Mapping
 from zotsync.errors import EmptySide, LibraryChanged, SyncFailed
-from zotsync.sync.plan import ROOT, Desired, Plan, Write, plan_sync
+from zotsync.sync.actions import (
+    Action,
+    Change,
+    CollectionTarget,
+    ItemTarget,
+    Kind,
+    LinkTarget,
+    Plan,
+    Write,
+    assert_never,
+)
+from zotsync.sync.desired import ROOT, Desired
+from zotsync.sync.merge import Prefer
+from zotsync.sync.plan import plan_sync
 from zotsync.sync.ports import ListSide, RemoteLibrary, StateStore
 from zotsync.sync.remote import RemoteObject, Snapshot
 from zotsync.sync.state import CollectionRecord, ItemRecord, LinkRecord, SyncState
@@ -88,11 +101,6 @@ def _report_earlier_rounds(final: Plan, earlier: list[Plan]) -> None:
         final.adopted[:0] = [a for a in plan.adopted if a not in final.adopted]
         final.gone_remotely[:0] = [g for g in plan.gone_remotely if g not in final.gone_remotely]
         final.refused[:0] = [r for r in plan.refused if r not in final.refused]
-
-
-def _sends(write: Write) -> bool:
-    """Whether a planned write needs a request (some only record an adoption in the state)."""
-    return write.action != "forget" and (write.version == 0 or bool(write.data))
 
 
 def snapshot_from_state(state: SyncState) -> Snapshot:
@@ -187,12 +195,12 @@ class _Applier:
     def run(self, plan: Plan, version: int) -> None:
         for phase in plan.phases:
             for write in phase:
-                if not _sends(write):
+                if not write.sends:
                     self._record(write, write.version, None)
-            sending = [w for w in phase if _sends(w)]
+            sending = [w for w in phase if w.sends]
             if not sending:
                 continue
-            for kind in ("collection", "item"):
+            for kind in Kind:
                 batch_all = [w for w in sending if w.kind == kind]
                 for start in range(0, len(batch_all), 50):
                     batch = batch_all[start : start + 50]
@@ -203,17 +211,18 @@ class _Applier:
         self._advance(version)
         self.store.save(self.state)
 
-    def _post(self, kind: str, batch: list[Write], version: int) -> int:
+    def _post(self, kind: Kind, batch: list[Write], version: int) -> int:
         objects = [{"key": w.key, "version": w.version, **w.data} for w in batch]
-        new_version, report = self.library.post(kind, objects, version)
+        new_version, report = self.library.post(kind.value, objects, version)
         for index, write in enumerate(batch):
             slot = str(index)
             if slot in report["successful"]:
                 obj = report["successful"][slot]
                 self._record(write, obj["version"], obj["data"])
-                self.remote.put(kind, RemoteObject(obj["key"], obj["version"], obj["data"]))
-                self.written[write.action] = self.written.get(write.action, 0) + 1
-                what = f"{write.action} {kind}"
+                self.remote.put(kind.value, RemoteObject(obj["key"], obj["version"], obj["data"]))
+                action = write.action.value
+                self.written[action] = self.written.get(action, 0) + 1
+                what = f"{action} {kind.value}"
                 self.kinds[what] = self.kinds.get(what, 0) + 1
             elif slot in report["unchanged"]:
                 self._record(write, write.version, None)
@@ -237,50 +246,60 @@ class _Applier:
         return new_version
 
     def _record(self, write: Write, version: int, data: dict[str, Any] | None) -> None:
-        target = write.target
-        state = self.state
-        if target[0] == "collection":
-            path = tuple(target[1:])
-            self.dirty_collections.add(path)
-            if write.action == "forget":  # followed to a new path (renamed or moved in Zotero)
-                state.collections.pop(path, None)
-                return
-            parent = write.base.get("parentCollection") or None
-            state.collections[path] = CollectionRecord(
-                write.key, version, str(write.base["name"]), parent
-            )
-        elif target[0] == "item":
-            entry_id = target[1]
-            self.dirty_items.add(entry_id)
-            if write.action in ("release", "trash", "forget"):
-                state.items.pop(entry_id, None)
-                return
-            old = state.items.get(entry_id)
-            seen = self.remote.items.get(write.key)
-            if data is not None:
-                collections = list(data.get("collections", []))
-            elif "collections" in write.data:
-                collections = list(write.data["collections"])
-            else:  # nothing sent: the item is in Zotero as the snapshot shows it
-                collections = list(seen.data.get("collections", [])) if seen else []
-            state.items[entry_id] = ItemRecord(
-                key=write.key,
-                version=version,
-                fields=dict(write.base),
-                collections=collections,
-                links=old.links if old and old.key == write.key else {},
-                remote=dict(write.remote),
-            )
-        elif target[0] == "link":
-            entry_id, label = target[1], target[2]
-            self.dirty_items.add(entry_id)
-            item = state.items.get(entry_id)
-            if item is None:
-                return
-            if write.action in ("unlink", "forget-link"):
-                item.links.pop(label, None)
-            else:
-                item.links[label] = LinkRecord(write.key, version, str(write.base.get("url", "")))
+        """The state after a write: the record of its target made, updated or dropped."""
+        match write.target:
+            case CollectionTarget(path=path):
+                self._record_collection(write, path, version)
+            case ItemTarget(entry_id=entry_id):
+                self._record_item(write, entry_id, version, data)
+            case LinkTarget(entry_id=entry_id, label=label):
+                self._record_link(write, entry_id, label, version)
+            case _:
+                assert_never(write.target)
+
+    def _record_collection(self, write: Write, path: SectionPath, version: int) -> None:
+        self.dirty_collections.add(path)
+        if write.action is Action.FORGET:  # followed to a new path (renamed or moved in Zotero)
+            self.state.collections.pop(path, None)
+            return
+        parent = write.base.get("parentCollection") or None
+        self.state.collections[path] = CollectionRecord(
+            write.key, version, str(write.base["name"]), parent
+        )
+
+    def _record_item(
+        self, write: Write, entry_id: str, version: int, data: dict[str, Any] | None
+    ) -> None:
+        self.dirty_items.add(entry_id)
+        if write.action in (Action.RELEASE, Action.TRASH, Action.FORGET):
+            self.state.items.pop(entry_id, None)
+            return
+        old = self.state.items.get(entry_id)
+        seen = self.remote.items.get(write.key)
+        if data is not None:
+            collections = list(data.get("collections", []))
+        elif "collections" in write.data:
+            collections = list(write.data["collections"])
+        else:  # nothing sent: the item is in Zotero as the snapshot shows it
+            collections = list(seen.data.get("collections", [])) if seen else []
+        self.state.items[entry_id] = ItemRecord(
+            key=write.key,
+            version=version,
+            fields=dict(write.base),
+            collections=collections,
+            links=old.links if old and old.key == write.key else {},
+            remote=dict(write.remote),
+        )
+
+    def _record_link(self, write: Write, entry_id: str, label: str, version: int) -> None:
+        self.dirty_items.add(entry_id)
+        item = self.state.items.get(entry_id)
+        if item is None:
+            return
+        if write.action in (Action.UNLINK, Action.FORGET_LINK):
+            item.links.pop(label, None)
+        else:
+            item.links[label] = LinkRecord(write.key, version, str(write.base.get("url", "")))
 
 
 @dataclass
@@ -305,7 +324,7 @@ def run_library(
     *,
     prune: bool = False,
     dry_run: bool = False,
-    prefer: str | None = None,
+    prefer: Prefer | None = None,
     allow_empty: bool = False,
     progress: Callable[[int], None] = lambda n: None,
 ) -> dict[str, SyncReport]:
@@ -353,7 +372,7 @@ def run_library(
                 # both sides equal, never an old list value to push over a teammate's edit.
                 job.desired = job.apply_local(plan)
                 for change in plan.local:
-                    key = f"{change.action} in the list"
+                    key = f"{change.action.value} in the list"
                     written[job.name][key] = written[job.name].get(key, 0) + 1
             applier = _Applier(library, job.state, job.store, progress, remote)
             if plan.conflicts or (plan.pulls and job.apply_local is None):
@@ -370,7 +389,7 @@ def run_library(
                 raise SyncFailed(f"{job.name}: Zotero refused: " + "; ".join(applier.failures[:5]))
             # Entries just added from Zotero got a citation key in the list: one more round
             # writes it to their items now, rather than leaving it to the next sync.
-            added = any(change.action == "add" for change in plan.local)
+            added = any(change.action is Change.ADD for change in plan.local)
             if applier.replan or (added and job.apply_local is not None):
                 replan = True
                 break

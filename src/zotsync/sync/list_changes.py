@@ -15,7 +15,7 @@ from dataclasses import replace
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import Entry, EntryStyle, Section, SectionPath, section_slug
 from zotsync.core.resection import resection
-from zotsync.sync.plan import LocalChange
+from zotsync.sync.actions import LocalChange
 
 
 def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> ReadingList:

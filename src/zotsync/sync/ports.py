@@ -15,7 +15,8 @@ from zotsync.sync.remote import Changes, RemoteObject, Snapshot
 from zotsync.sync.state import SyncState
 
 if TYPE_CHECKING:
-    from zotsync.sync.plan import Desired, Plan
+    from zotsync.sync.actions import Plan
+    from zotsync.sync.desired import Desired
 
 
 class RemoteLibrary(Protocol):

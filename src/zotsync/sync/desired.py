@@ -1,0 +1,72 @@
+"""The library a list asks for: a collection per section, an item per entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from zotsync.core.document import ReadingList
+from zotsync.core.entries import Entry, SectionPath
+from zotsync.core.mapping import Mapping, item_fields
+
+ROOT: SectionPath = ()  # the list's root collection
+
+
+@dataclass(frozen=True)
+class DesiredItem:
+    entry_id: str
+    fields: dict[str, Any]
+    sections: tuple[SectionPath, ...]
+    links: tuple[tuple[str, str], ...]
+    also: tuple[str, ...] = ()  # other entry ids with exactly this content (one item)
+    entry: Entry | None = None
+    # Every entry of this item and its section, this one first: a paper listed in several
+    # sections is one item in several collections.
+    members: tuple[tuple[Entry, SectionPath], ...] = ()
+
+
+@dataclass(frozen=True)
+class Desired:
+    collections: dict[SectionPath, str]  # path -> name (ROOT: the list's root collection)
+    items: dict[str, DesiredItem]
+    list_name: str = ""
+
+
+def desired_library(
+    reading_list: ReadingList, mapping: Mapping, root_name: str, list_name: str
+) -> Desired:
+    """The library the list asks for: a collection per section under the root, an item per
+    entry (entries listed twice with the same content share one item)."""
+    collections: dict[SectionPath, str] = {ROOT: root_name}
+    for section in reading_list.sections:
+        for depth in range(1, len(section.path) + 1):
+            collections.setdefault(section.path[:depth], section.path[depth - 1])
+    items: dict[str, DesiredItem] = {}
+    by_content: dict[Any, str] = {}
+    for section, entry in reading_list.entries():
+        content = entry.content()
+        owner = by_content.get(content)
+        if owner is not None:
+            first = items[owner]
+            sections = (
+                first.sections
+                if section.path in first.sections
+                else (*first.sections, section.path)
+            )
+            items[owner] = replace(
+                first,
+                sections=sections,
+                also=(*first.also, entry.id),
+                members=(*first.members, (entry, section.path)),
+            )
+            continue
+        by_content[content] = entry.id
+        items[entry.id] = DesiredItem(
+            entry.id,
+            item_fields(entry, mapping, list_name),
+            (section.path,),
+            entry.links,
+            entry=entry,
+            members=((entry, section.path),),
+        )
+    return Desired(collections, items, list_name)

@@ -1,0 +1,110 @@
+"""Which item is an entry's, before anything is created: by the entry's derived key (an item
+created just before an interruption), by the ``zotsync-id`` marker, then by identity (arXiv
+id, DOI, URL, title + year) in the group.  And which entries share one item: those with the
+same text, unless one already has its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from zotsync.core.entries import Entry, identity_keys
+from zotsync.core.mapping import MARKER, content_of_item, item_fields, read_extra
+from zotsync.sync.desired import DesiredItem
+from zotsync.sync.plan.context import PlanContext, with_marker
+
+NOT_PAPERS = ("note", "attachment", "annotation")
+
+
+@dataclass(frozen=True)
+class GroupIndex:
+    """The group's top-level items by marker and, for items no entry has, by identity."""
+
+    by_marker: dict[str, str]
+    by_identity: dict[str, list[str]]
+
+
+def group_index(ctx: PlanContext) -> GroupIndex:
+    by_marker: dict[str, str] = {}
+    by_identity: dict[str, list[str]] = {}
+    known = {rec.key for rec in ctx.base.items.values()}
+    for obj in ctx.remote.items.values():
+        data = obj.data
+        if data.get("parentItem") or obj.trashed or data.get("itemType") in NOT_PAPERS:
+            continue
+        marker = read_extra(str(data.get("extra", ""))).get(MARKER)
+        if marker:
+            by_marker.setdefault(marker, obj.key)
+        if obj.key in known or marker:  # an entry's item (of this list or another)
+            continue
+        for key in identity_keys(content_of_item(data, ctx.mapping, ())):
+            by_identity.setdefault(key, []).append(obj.key)
+    return GroupIndex(by_marker, by_identity)
+
+
+def adoptable(ctx: PlanContext, want: DesiredItem, index: GroupIndex) -> str | None:
+    """The key of the unclaimed item this entry should take, if there is one (claimed now)."""
+    entry_id = want.entry_id
+    marker = read_extra(str(want.fields.get("extra", ""))).get(MARKER, "")
+    candidates: list[str | None] = [ctx.derived("item", entry_id), index.by_marker.get(marker)]
+    date = str(want.fields.get("date", ""))
+    entry = Entry(
+        id=entry_id,
+        title=str(want.fields.get("title", "")),
+        url=str(want.fields.get("url", "")),
+        year=int(date) if date.isdigit() else None,
+    )
+    for identity in identity_keys(entry.content()):
+        candidates.extend(index.by_identity.get(identity, ()))
+    for candidate in candidates:
+        remote = ctx.remote.items.get(candidate) if candidate else None
+        if remote is not None and not remote.trashed and remote.key not in ctx.claimed:
+            ctx.claimed.add(remote.key)
+            return remote.key
+    return None
+
+
+def split_aliases(ctx: PlanContext) -> None:
+    """Entries with identical text share one item, unless one already has its own
+    (two items a teammate filed with the same data stay two)."""
+    split: dict[str, DesiredItem] = {}
+    for item in ctx.desired.items.values():
+        item = _led_by_its_synced_entry(ctx, item)
+        entry_id = item.entry_id
+        own = ctx.base.items.get(entry_id)
+        keep = []
+        for alias in item.also:
+            other = ctx.base.items.get(alias)
+            if other is not None and (own is None or other.key != own.key):
+                split[alias] = replace(
+                    item,
+                    entry_id=alias,
+                    also=(),
+                    entry=replace(item.entry, id=alias) if item.entry else None,
+                    fields=with_marker(item.fields, ctx.desired.list_name, alias),
+                )
+            else:
+                keep.append(alias)
+        split[entry_id] = replace(item, also=tuple(keep)) if len(keep) != len(item.also) else item
+    ctx.desired = replace(ctx.desired, items=split)
+
+
+def _led_by_its_synced_entry(ctx: PlanContext, item: DesiredItem) -> DesiredItem:
+    """The item as its synced entry asks for it, when the entry that comes first in the
+    list is a newer copy (the paper filed in an earlier section too): the item keeps
+    its entry, and with it its state, marker and citation key."""
+    if not item.also or item.entry_id in ctx.base.items:
+        return item
+    members = dict((entry.id, (entry, path)) for entry, path in item.members)
+    holder = next((a for a in item.also if a in ctx.base.items and a in members), None)
+    if holder is None:
+        return item
+    entry = members[holder][0]
+    return replace(
+        item,
+        entry_id=holder,
+        fields=item_fields(entry, ctx.mapping, ctx.desired.list_name),
+        links=entry.links,
+        also=tuple(i for i in (item.entry_id, *item.also) if i != holder),
+        entry=entry,
+        members=(members[holder], *(m for m in item.members if m[0].id != holder)),
+    )
