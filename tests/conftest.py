@@ -137,3 +137,29 @@ def group_project(tmp_path: Path, sandbox, monkeypatch: pytest.MonkeyPatch) -> P
     monkeypatch.setenv("ZOTERO_API_KEY", KEY)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+# The fast lane, `pytest -m "not slow"`: the core, the planner, the engine on the in-memory
+# library, the layer checks.  Slow: whatever talks HTTP to the sandbox or runs zotsync (or
+# ruff, mypy, pip, git) as a process.
+SLOW_FIXTURES = {"sandbox", "http", "group_project", "project", "seed_lists"}
+SLOW_MODULES = {
+    "test_attacks",
+    "test_crash_safety",
+    "test_fault_matrix",
+    "test_integrations",
+    "test_sandbox_serve",
+    "test_sandbox_stress",
+    "test_seed_workflows",
+    "test_tooling",
+    "test_user_errors",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        module = item.module.__name__ if getattr(item, "module", None) else ""
+        http = "side" in fixtures and "[http]" in item.nodeid
+        if fixtures & SLOW_FIXTURES or module in SLOW_MODULES or http:
+            item.add_marker(pytest.mark.slow)

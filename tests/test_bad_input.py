@@ -61,6 +61,7 @@ def test_crlf_and_mixed_line_endings_round_trip(tmp_path: Path) -> None:
     assert run("render", "--entries", folder).stdout_bytes == text.encode()
 
 
+@pytest.mark.slow
 def test_ten_megabyte_list_round_trips(tmp_path: Path) -> None:
     block = SEED_000.read_text()
     text = block * (10_000_000 // len(block) + 1)
@@ -179,6 +180,7 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(
     assert again.exit_code == 2 and "exists already" in again.stderr
 
 
+@pytest.mark.slow
 def test_console_script_help_and_version_in_a_real_process() -> None:
     for args in (
         ["--version"],

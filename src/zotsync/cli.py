@@ -12,7 +12,7 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial, wraps
 from pathlib import Path
@@ -25,11 +25,6 @@ from zotsync.errors import UserError, ZotsyncError
 
 if TYPE_CHECKING:
     from zotsync.adapters.config import Config, ListConfig
-    from zotsync.core.document import ReadingList
-    from zotsync.core.mapping import Mapping
-    from zotsync.sync.actions import Plan
-    from zotsync.sync.desired import Desired
-    from zotsync.sync.ports import ListSide
 
 F = TypeVar("F", bound=Callable[..., Any])
 CUT = 10  # lines of one kind shown before "… and N more", in the plan as in the report
@@ -152,22 +147,11 @@ def _read_markdown(path: Path) -> str:
         ) from None
 
 
-def _with_keys(ctx: click.Context, name: str, reading_list: Any) -> tuple[Any, list[str]]:
-    """The list with a citation key for each entry that has none: Better BibTeX's formula,
-    postfixed (a, b…) past every key of the config's lists, so keys stay unique in the
-    library.  Keys once stored are never recomputed."""
-    from zotsync.adapters.yaml_store import load_list
-    from zotsync.core.citekeys import KeyAllocator, assign_keys, keys_of
-
-    if all(entry.citation_key for _, entry in reading_list.entries()):
-        return reading_list, []
-    taken = keys_of(reading_list)
+def _project_lists(ctx: click.Context) -> tuple[ListConfig, ...]:
+    """The config's lists, when there is a config (their citation keys are taken)."""
     if ctx.obj.get("config") is not None or Path("zotsync.yaml").exists():
-        for other in _config(ctx).lists:
-            if other.name != name and (other.entries / "list.yaml").exists():
-                taken.extend(keys_of(load_list(other.entries)[0]))
-    result: tuple[Any, list[str]] = assign_keys(reading_list, KeyAllocator(taken))
-    return result
+        return _config(ctx).lists
+    return ()
 
 
 def _echo_json(data: object) -> None:
@@ -263,6 +247,7 @@ def ingest(
         remember_markdown,
         save_list,
     )
+    from zotsync.app.keys import with_keys
     from zotsync.core.assemble import build_list
 
     if source is not None and entries is None and list_name is None:
@@ -289,7 +274,7 @@ def ingest(
                     f"{markdown} as it is"
                 )
         reading_list, report = build_list(read_list(text), existing)
-        reading_list, _ = _with_keys(ctx, target.name, reading_list)
+        reading_list, _ = with_keys(reading_list, target.name, _project_lists(ctx))
         written = save_list(target.entries, reading_list, dry_run=dry_run)
         if not dry_run:
             remember_markdown(target.entries, text)
@@ -559,6 +544,7 @@ def export(
     )
     from zotsync.app.export import Exported, export_entries, from_entries, parse_path, render
     from zotsync.app.export import unknown_collection as no_such
+    from zotsync.app.keys import with_keys
 
     if as_json and output is None:
         raise UserError("--json reports on the file written: give -o FILE")
@@ -606,7 +592,7 @@ def export(
     if source == "entries":
         item, result = having[0]
         if result.keyless:
-            reading_list, keyed = _with_keys(ctx, item.name, load_list(item.entries)[0])
+            reading_list, keyed = with_keys(load_list(item.entries)[0], item.name, config.lists)
             keys_stored = len(keyed)
             if dry_run:
                 notes.append(f"would store {keys_stored} new citation key(s) in {item.entries}")
@@ -956,119 +942,64 @@ def sync(
     its section's collection, its extra links as linked-URL attachments.  Items already
     in the group are adopted (by arXiv id, DOI, URL, title + year), not duplicated.
     """
-    from zotsync.adapters.state_file import StateFile
     from zotsync.app.summary import ListSync
-    from zotsync.app.targets import Sandboxes, resolve
+    from zotsync.app.sync import SyncOptions, report_json, sync_lists
+    from zotsync.app.targets import Sandboxes
+    from zotsync.sync.merge import Prefer
 
     config = _config(ctx)
     if summary_path is not None:
         _output_folder(summary_path, "--summary")
     if not dry_run:
         _hold_lists(ctx, None, "sync")
+    options = SyncOptions(
+        list_name=list_name,
+        dry_run=dry_run,
+        prune=prune,
+        prefer=Prefer(prefer) if prefer else None,
+        allow_empty=allow_empty,
+    )
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
-    reports = []
-    told: list[ListSync] = []
+    show = not as_json and not dry_run and sys.stderr.isatty()
+
+    @contextlib.contextmanager
+    def progress(total: int) -> Iterator[Callable[[int], None]]:
+        with click.progressbar(
+            length=total, label="syncing", file=sys.stderr, hidden=not show
+        ) as bar:
+            yield bar.update
+
     try:
-        if not prune and prefer is None:
-            quick = _nothing_to_do(config, list_name, sandboxes, dry_run)
-            if quick is not None:
-                _write_summary(
-                    summary_path,
-                    [ListSync(r["list"], r["library"], [], None, dry_run) for r in quick],
-                )
-                _echo_quick(quick, as_json)
-                return
-        # Imported past the fast path, which does without them.
-        from zotsync.adapters.yaml_store import load_list, load_mapping, save_list
-        from zotsync.adapters.zotero_http import ZoteroLibrary
-        from zotsync.sync.desired import desired_library
-        from zotsync.sync.engine import ListJob, run_library
-        from zotsync.sync.merge import Prefer
-
-        # Lists of one library sync together: one read of the library for all of them.
-        by_library: dict[tuple[str, int], list[tuple[Any, Any, ListJob]]] = {}
-        for item in config.select(list_name):
-            reading_list, _ = load_list(item.entries)
-            reading_list, keyed = _with_keys(ctx, item.name, reading_list)
-            if keyed and not dry_run:
-                save_list(item.entries, reading_list)
-            mapping = load_mapping(item.mapping)
-            target = resolve(item, config.path.parent, sandboxes)
-            store = StateFile(target.state_path, target.identity)
-            state, fresh = store.load()
-            desired = desired_library(reading_list, mapping, item.collection, item.name)
-            job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
-            job.apply_local = _local_writer(ctx, item, reading_list, mapping)
-            by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
-        for (endpoint, group), members in by_library.items():
-            target = members[0][1]
-            library = ZoteroLibrary(endpoint, group, target.key, notify=_waits())
-            where = "the sandbox" if target.sandbox else f"group {group} at {endpoint}"
-            jobs = [job for _, _, job in members]
-            total = sum(len(j.desired.items) + len(j.desired.collections) for j in jobs)
-            show = not as_json and not dry_run and sys.stderr.isatty()
-            try:
-                with click.progressbar(
-                    length=total, label="syncing", file=sys.stderr, hidden=not show
-                ) as bar:
-                    results = run_library(
-                        jobs,
-                        library,
-                        prune=prune,
-                        dry_run=dry_run,
-                        prefer=Prefer(prefer) if prefer else None,
-                        allow_empty=allow_empty,
-                        progress=bar.update,
-                    )
-            finally:
-                library.close()
-            requests = library.requests
-            if not dry_run:
-                from zotsync.adapters.version_cache import remember
-
-                for item, target, job in members:
-                    # Conflicts and papers deleted in Zotero are reported by every sync until
-                    # resolved: no fast path past them.
-                    plan = results[item.name].plan
-                    clean = not plan.conflicts and not plan.gone_remotely
-                    remember(item, target.state_path, job.state.version if clean else None)
-            for name, report in results.items():
-                plan = report.plan
-                summary = {
-                    "list": name,
-                    "library": where,
-                    "dry_run": dry_run,
-                    "planned": plan.counts() if dry_run else {},
-                    "written": dict(report.written),
-                    "adopted": [{"entry": e, "key": k} for e, k in plan.adopted],
-                    "conflicts": [c.__dict__ for c in plan.conflicts],
-                    "pulled": [{"entry": e, "field": f} for e, f in plan.pulls],
-                    "changes": [
-                        {
-                            "action": c.action,
-                            "entry": c.entry_id,
-                            "section": list(c.section) if c.section else None,
-                            "added_by": c.added_by or None,
-                            "to": list(c.to) if c.to else None,
-                        }
-                        for c in plan.local
-                    ],
-                    "gone_in_zotero": plan.gone_remotely,
-                    "refused": [{"entry": e, "what": w} for e, w in plan.refused],
-                    "requests": requests,
-                }
-                reports.append(summary)
-                told.append(ListSync(name, where, _done_words(report, dry_run), plan, dry_run))
-                if not as_json:
-                    _echo_sync(name, where, report, dry_run, None if verbose else CUT)
-            if not as_json:
-                click.echo(f"{where}: {requests} request(s)")
+        outcome = sync_lists(config, options, sandboxes, progress=progress, notify=_waits())
     finally:
         sandboxes.stop()
+    told = [
+        ListSync(
+            r.name,
+            r.where,
+            _done_words(r.report, dry_run) if r.report else [],
+            r.report.plan if r.report else None,
+            dry_run,
+        )
+        for r in outcome.lists
+    ]
     _write_summary(summary_path, told)
+    reports = [report_json(r, dry_run) for r in outcome.lists]
     if as_json:
         _echo_json(reports if len(reports) > 1 else reports[0])
-    if any(report["conflicts"] for report in reports):
+    elif outcome.quick:
+        nothing = "plan\n  nothing to do" if dry_run else "nothing to do"
+        for r in outcome.lists:
+            click.echo(f"{r.name} -> {r.where}: {nothing}")
+        for library, requests in outcome.requests.items():
+            click.echo(f"{library}: {requests} request(s)")
+    else:
+        for library, requests in outcome.requests.items():  # each library, then its lists
+            for r in outcome.lists:
+                if r.where == library and r.report is not None:
+                    _echo_sync(r.name, r.where, r.report, dry_run, None if verbose else CUT)
+            click.echo(f"{library}: {requests} request(s)")
+    if outcome.conflicts:
         sys.exit(3)  # conflicts were left alone: CI must notice
 
 
@@ -1084,90 +1015,6 @@ def _write_summary(path: Path | None, told: list[Any]) -> None:
     elif os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
             handle.write(text + "\n")
-
-
-def _nothing_to_do(
-    config: Any, list_name: str | None, sandboxes: Any, dry_run: bool
-) -> list[dict[str, Any]] | None:
-    """The sync reports when nothing changed on either side since the last clean sync (one
-    request per library, entries not parsed), else None: the full sync runs, and the
-    record of the last clean sync is forgotten until it ends clean again."""
-    from zotsync.adapters.version_cache import library_unchanged, remember, unchanged_since
-    from zotsync.app.targets import resolve
-
-    selected = config.select(list_name)
-    libraries: dict[tuple[str, int, str], list[tuple[Any, Any, int | None]]] = {}
-    for item in selected:
-        target = resolve(item, config.path.parent, sandboxes)
-        version = unchanged_since(item, target.state_path)
-        libraries.setdefault((target.endpoint, target.group, target.key), []).append(
-            (item, target, version)
-        )
-    quick = all(v is not None for members in libraries.values() for _, _, v in members)
-    reports: list[dict[str, Any]] = []
-    for (endpoint, group, key), members in libraries.items():
-        versions = {version for _, _, version in members}
-        quick = quick and len(versions) == 1
-        if quick:
-            version = versions.pop()
-            assert version is not None
-            quick = library_unchanged(endpoint, group, key, version)
-        if not quick:
-            if not dry_run:
-                for item, target, _ in [m for ms in libraries.values() for m in ms]:
-                    remember(item, target.state_path, None)
-            return None
-        where = "the sandbox" if members[0][1].sandbox else f"group {group} at {endpoint}"
-        reports.extend(
-            {
-                "list": item.name,
-                "library": where,
-                "dry_run": dry_run,
-                "planned": {},
-                "written": {},
-                "adopted": [],
-                "conflicts": [],
-                "pulled": [],
-                "changes": [],
-                "gone_in_zotero": [],
-                "refused": [],
-                "requests": 1,
-            }
-            for item, _, _ in members
-        )
-    return reports
-
-
-def _echo_quick(reports: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        _echo_json(reports if len(reports) > 1 else reports[0])
-        return
-    libraries: dict[str, None] = {}
-    for report in reports:
-        what = "plan\n  nothing to do" if report["dry_run"] else "nothing to do"
-        click.echo(f"{report['list']} -> {report['library']}: {what}")
-        libraries[report["library"]] = None
-    for where in libraries:
-        click.echo(f"{where}: 1 request(s)")
-
-
-def _local_writer(
-    ctx: click.Context, item: ListConfig, reading_list: ReadingList, mapping: Mapping
-) -> ListSide:
-    """What applies a plan's changes to a list's YAML (atomically, file by file); entries
-    pulled from Zotero keep the item's citation key, or get one."""
-    from zotsync.adapters.yaml_store import save_list
-    from zotsync.sync.desired import desired_library
-    from zotsync.sync.list_changes import apply_changes
-
-    current = [reading_list]
-
-    def apply(plan: Plan) -> Desired:
-        current[0], _ = _with_keys(ctx, item.name, apply_changes(current[0], plan.local))
-        save_list(item.entries, current[0])
-        return desired_library(current[0], mapping, item.collection, item.name)
-
-    return apply
 
 
 def _cut(lines: list[str], limit: int | None, indent: str = "  ") -> list[str]:

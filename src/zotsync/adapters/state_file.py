@@ -16,7 +16,7 @@ from zotsync.sync.state import SyncState
 
 class StateFile:
     """A list's sync state on disk, with a journal so that saving after each write batch
-    costs the batch, not the whole state (mbsync's journal: reference/model-codebases.md).
+    costs the batch, not the whole state (as mbsync journals its state; docs/architecture.md).
 
     ``sync-state.json`` is the compact state; ``sync-state.json.journal`` holds one fsynced
     JSON line per batch since (the records that batch changed).  Loading replays the journal

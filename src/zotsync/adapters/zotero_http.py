@@ -2,7 +2,7 @@
 
 Reads go through pyzotero (``everything``, ``item_versions``, ``deleted``, ``items(itemKey=)``).
 Writes go through pyzotero's HTTP client with our own rules, because its write helpers are not
-safe for sync (reference/zotero-web-api-v3.md §9): at most 50 objects per POST,
+safe for sync (docs/architecture.md, "Writes"): at most 50 objects per POST,
 ``If-Unmodified-Since-Version`` on every write, the write report checked object by object.
 
 Both share one httpx2 client whose transport retries what is worth retrying: 429 and 503 after

@@ -2,8 +2,10 @@
 
 No sockets here (see ``server.py``): :meth:`Api.handle` takes a :class:`Request` and returns a
 :class:`Response`, so the contract can be read, and tested, apart from HTTP plumbing.  The
-rules and their sources are in ``reference/zotero-web-api-v3.md``; section numbers below
-refer to it.
+rules follow Zotero's dataserver (zotero/dataserver, its controllers and its API tests in
+``tests/remote/tests/3/``) and the Web API v3 documentation
+(https://www.zotero.org/support/dev/web_api/v3/); section numbers (§) below are those of the
+project's summary of that contract, kept outside the repository with the design.
 """
 
 from __future__ import annotations

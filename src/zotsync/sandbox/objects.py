@@ -1,6 +1,7 @@
 """Validating and normalising the JSON ``data`` of items, collections and searches.
 
-The rules follow the dataserver as summarised in ``reference/zotero-web-api-v3.md`` §3.6-3.7:
+The rules follow Zotero's dataserver (zotero/dataserver: ``model/Item.inc.php``, its API tests
+``tests/remote/tests/3/``):
 fields must belong to the item type (``'x' is not a valid field for type 'y'``), creator
 types to the type's creator types, only notes/attachments/annotations can be children, only
 top-level items go in collections, missing collections and parents are 409 with ``data``,

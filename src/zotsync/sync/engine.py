@@ -33,7 +33,7 @@ from zotsync.sync.desired import ROOT, Desired
 from zotsync.sync.merge import Prefer
 from zotsync.sync.plan import plan_sync
 from zotsync.sync.ports import ListSide, RemoteLibrary, StateStore
-from zotsync.sync.remote import RemoteObject, Snapshot
+from zotsync.sync.remote import Changes, RemoteObject, Snapshot
 from zotsync.sync.state import CollectionRecord, ItemRecord, LinkRecord, SyncState
 
 ROUNDS = 6
@@ -135,10 +135,16 @@ def snapshot_from_state(state: SyncState) -> Snapshot:
 
 
 def read_remote(
-    library: RemoteLibrary, oldest: SyncState, fresh: bool, states: list[SyncState]
+    library: RemoteLibrary,
+    oldest: SyncState,
+    fresh: bool,
+    states: list[SyncState],
+    refetch: dict[Kind, set[str]] | None = None,
 ) -> Snapshot:
     """The remote side: all of it when ``fresh``, else the states' view brought up to date
-    with what changed since the oldest state's version."""
+    with what changed since the oldest state's version, and the objects in ``refetch``
+    (those a write ran into: an object the states forgot, say a link's attachment trashed
+    in an earlier sync, that a create now meets again)."""
     if fresh:
         return library.snapshot()
     changes = library.changes_since(oldest.version)
@@ -147,8 +153,15 @@ def read_remote(
         known = snapshot_from_state(state)
         snap.collections.update(known.collections)
         snap.items.update(known.items)
-    if changes is None:
-        return snap
+    if changes is not None:
+        _bring_up_to_date(library, snap, changes)
+    for kind, keys in (refetch or {}).items():
+        for obj in library.fetch(kind.value, sorted(keys)):
+            snap.put(kind.value, obj)
+    return snap
+
+
+def _bring_up_to_date(library: RemoteLibrary, snap: Snapshot, changes: Changes) -> None:
     snap.version = changes.version
     for key in changes.deleted_items:
         snap.items.pop(key, None)
@@ -161,7 +174,6 @@ def read_remote(
         snap.put("collection", obj)
     for obj in library.fetch("item", changes.items):
         snap.put("item", obj)
-    return snap
 
 
 class _Applier:
@@ -183,6 +195,7 @@ class _Applier:
         self.written: dict[str, int] = {}
         self.kinds: dict[str, int] = {}
         self.replan = False
+        self.refetch: dict[Kind, set[str]] = {}  # objects a write ran into: read them again
         self.failures: list[str] = []
         # While a conflict stands, the state's version is held where the sync started, in
         # the journal and in every save: a run killed half-way must not resume after the
@@ -231,6 +244,7 @@ class _Applier:
                 code = failure.get("code")
                 if code in (404, 409, 412):  # moved under us, exists already, parent missing
                     self.replan = True
+                    self.refetch.setdefault(write.kind, set()).add(write.key)
                 else:
                     # Zotero HTML-escapes the message; it is a server's text, shown as one line.
                     message = clean_line(html.unescape(str(failure.get("message", ""))))
@@ -339,10 +353,12 @@ def run_library(
     # there (not at the start of a later round), so the Zotero edit in it is read again.
     started = {job.name: job.state.version for job in jobs}
     fresh = any(job.fresh for job in jobs)
+    refetch: dict[Kind, set[str]] = {}  # objects the last round's writes ran into
     for round_number in range(1, ROUNDS + 1):
         base_state = min(jobs, key=lambda job: job.state.version).state
-        remote = read_remote(library, base_state, fresh, [job.state for job in jobs])
-        fresh = False
+        states = [job.state for job in jobs]
+        remote = read_remote(library, base_state, fresh, states, refetch)
+        fresh, refetch = False, {}
         if allow_empty:
             for job in jobs:
                 _refile_after_root_deleted(job.state, remote)
@@ -375,6 +391,7 @@ def run_library(
                     key = f"{change.action.value} in the list"
                     written[job.name][key] = written[job.name].get(key, 0) + 1
             applier = _Applier(library, job.state, job.store, progress, remote)
+            refetch = applier.refetch
             if plan.conflicts or (plan.pulls and job.apply_local is None):
                 applier.hold = started[job.name]
             try:

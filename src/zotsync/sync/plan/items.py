@@ -13,7 +13,13 @@ from zotsync.sync.desired import DesiredItem
 from zotsync.sync.merge import Bases, Outcome, Prefer, merge3
 from zotsync.sync.plan.context import PlanContext, merge_extra, normal, pullable
 from zotsync.sync.plan.links import plan_links
-from zotsync.sync.plan.matching import GroupIndex, adoptable, group_index, split_aliases
+from zotsync.sync.plan.matching import (
+    GroupIndex,
+    adoptable,
+    group_index,
+    own_items_of_aliases,
+    split_aliases,
+)
 from zotsync.sync.remote import RemoteObject
 from zotsync.sync.state import ItemRecord
 
@@ -69,6 +75,11 @@ def plan_items(ctx: PlanContext) -> None:
             key = derived
             ctx.claimed.add(key)
         if key is not None:
+            want, aliases = own_items_of_aliases(ctx, want, index)
+            for alias, alias_key in aliases:
+                alias_cols = sorted({ctx.plan.collection_keys[p] for p in alias.sections})
+                _adopt(ctx, alias, ctx.remote.items[alias_key], alias_cols, ours)
+            cols = sorted({ctx.plan.collection_keys[p] for p in want.sections})
             _adopt(ctx, want, ctx.remote.items[key], cols, ours)
             continue
         data = dict(want.fields, collections=cols)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from zotsync.core.entries import Entry, identity_keys
+from zotsync.core.entries import Entry, SectionPath, identity_keys
 from zotsync.core.mapping import MARKER, content_of_item, item_fields, read_extra
 from zotsync.sync.desired import DesiredItem
 from zotsync.sync.plan.context import PlanContext, with_marker
@@ -71,21 +71,59 @@ def split_aliases(ctx: PlanContext) -> None:
         item = _led_by_its_synced_entry(ctx, item)
         entry_id = item.entry_id
         own = ctx.base.items.get(entry_id)
-        keep = []
         for alias in item.also:
             other = ctx.base.items.get(alias)
             if other is not None and (own is None or other.key != own.key):
-                split[alias] = replace(
-                    item,
-                    entry_id=alias,
-                    also=(),
-                    entry=replace(item.entry, id=alias) if item.entry else None,
-                    fields=with_marker(item.fields, ctx.desired.list_name, alias),
-                )
-            else:
-                keep.append(alias)
-        split[entry_id] = replace(item, also=tuple(keep)) if len(keep) != len(item.also) else item
+                item, split[alias] = split_off(ctx, item, alias)
+        split[entry_id] = item
     ctx.desired = replace(ctx.desired, items=split)
+
+
+def split_off(ctx: PlanContext, item: DesiredItem, alias: str) -> tuple[DesiredItem, DesiredItem]:
+    """One of the entries sharing an item, taken off to an item of its own: (the item
+    without it, its own).  Each stays in the sections of its own entries."""
+    own = replace(
+        item,
+        entry_id=alias,
+        also=(),
+        entry=replace(item.entry, id=alias) if item.entry else None,
+        fields=with_marker(item.fields, ctx.desired.list_name, alias),
+        sections=_sections_of(item, {alias}),
+        members=tuple(m for m in item.members if m[0].id == alias),
+    )
+    ids = {item.entry_id, *item.also} - {alias}
+    rest = replace(
+        item,
+        also=tuple(a for a in item.also if a != alias),
+        sections=_sections_of(item, ids),
+        members=tuple(m for m in item.members if m[0].id in ids),
+    )
+    return rest, own
+
+
+def own_items_of_aliases(
+    ctx: PlanContext, item: DesiredItem, index: GroupIndex
+) -> tuple[DesiredItem, list[tuple[DesiredItem, str]]]:
+    """Entries with the same text and no record, each of which finds an item of its own
+    (two identical papers a teammate filed, taken into the list by a sync interrupted
+    before it recorded them): each keeps its own item rather than one becoming an alias
+    of the other and the second item a new entry again."""
+    found = []
+    for alias in item.also:
+        if alias in ctx.base.items:
+            continue
+        rest, own = split_off(ctx, item, alias)
+        key = adoptable(ctx, own, index)
+        if key is not None:
+            item = rest
+            found.append((own, key))
+    return item, found
+
+
+def _sections_of(item: DesiredItem, ids: set[str]) -> tuple[SectionPath, ...]:
+    """The sections of those of the item's entries that ``ids`` names."""
+    found = tuple(dict.fromkeys(path for entry, path in item.members if entry.id in ids))
+    return found or item.sections
 
 
 def _led_by_its_synced_entry(ctx: PlanContext, item: DesiredItem) -> DesiredItem:
