@@ -114,4 +114,4 @@ def test_the_example_config_is_a_valid_config() -> None:
 
     config = load_config(REPO / "examples" / "zotsync.yaml")
     assert [item.name for item in config.lists] == ["my-reading-list"]
-    assert config.lists[0].library == "sandbox" and config.lists[0].markdown is not None
+    assert config.lists[0].library.sandbox and config.lists[0].markdown is not None

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 
@@ -25,12 +25,18 @@ from zotsync.errors import UserError, ZotsyncError
 
 if TYPE_CHECKING:
     from zotsync.adapters.config import Config, ListConfig
+    from zotsync.app.export import Exported, Keyed
+    from zotsync.app.summary import ListSync
+    from zotsync.core.document import ReadingList
+    from zotsync.sync.actions import LocalChange, Plan
+    from zotsync.sync.engine import SyncReport
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 CUT = 10  # lines of one kind shown before "… and N more", in the plan as in the report
 
 
-def _handle_errors(func: F) -> F:
+def _handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn zotsync and OS errors into one line on stderr and the documented exit status.
 
     The cyclic garbage collector is paused while a command runs: entries, frames and
@@ -39,7 +45,7 @@ def _handle_errors(func: F) -> F:
     """
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
@@ -60,7 +66,7 @@ def _handle_errors(func: F) -> F:
             if was_enabled:
                 gc.enable()
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,7 +548,14 @@ def export(
         mapping_bytes,
         save_list,
     )
-    from zotsync.app.export import Exported, export_entries, from_entries, parse_path, render
+    from zotsync.app.export import (
+        Exported,
+        export_entries,
+        from_entries,
+        parse_path,
+        render,
+        zotero_items,
+    )
     from zotsync.app.export import unknown_collection as no_such
     from zotsync.app.keys import with_keys
 
@@ -558,7 +571,7 @@ def export(
     notes: list[str] = []
     keys_stored = 0
 
-    def exported(item: Any, load: Callable[[], Any]) -> Any:
+    def exported(item: ListConfig, load: Callable[[], ReadingList]) -> Exported:
         mapping = load_mapping(item.mapping)
         return export_entries(
             item.entries,
@@ -607,7 +620,7 @@ def export(
         text, count, where = result.text, result.count, str(item.entries)
     else:
         item = having[0][0]
-        chosen, where = _zotero_items(ctx, config, item, path)
+        chosen, where = zotero_items(config, item, path, _waits())
         text, count = render(chosen, fmt, options), len(chosen)
         notes.extend(_refused_keys(chosen))
     data = text.encode("utf-8")
@@ -639,7 +652,7 @@ def export(
     click.echo(f"{verb} {target}: {count} entries ({fmt}) from {where}", err=True)
 
 
-def _refused_keys(chosen: list[Any]) -> list[str]:
+def _refused_keys(chosen: list[Keyed]) -> list[str]:
     """What export says of items whose ``citationKey`` (a teammate's text) it did not use."""
     from zotsync.core.citekeys import valid_citation_key
 
@@ -653,36 +666,6 @@ def _refused_keys(chosen: list[Any]) -> list[str]:
             )
     return notes
 
-
-def _zotero_items(ctx: click.Context, config: Any, item: Any, path: Any) -> tuple[Any, str]:
-    """The items of a collection and its sub-collections, read from the list's library."""
-    from zotsync.adapters.state_file import StateFile
-    from zotsync.adapters.zotero_http import ZoteroLibrary
-    from zotsync.app.export import from_zotero
-    from zotsync.app.targets import Sandboxes, resolve
-    from zotsync.sync.desired import ROOT
-
-    sandboxes = Sandboxes(config.path.parent / ".zotsync")
-    try:
-        target = resolve(item, config.path.parent, sandboxes)
-        state, fresh = StateFile(target.state_path, target.identity).load()
-        root = state.collections.get(ROOT)
-        library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=_waits())
-        where = "the sandbox" if target.sandbox else f"group {target.group}"
-        try:
-            chosen = from_zotero(
-                library.collections(),
-                library.top_items,
-                item.collection,
-                path,
-                where,
-                root.key if root is not None and not fresh else None,
-            )
-        finally:
-            library.close()
-    finally:
-        sandboxes.stop()
-    return chosen, where
 
 
 def _embedded_sandbox(ctx: click.Context) -> Path | None:
@@ -879,7 +862,7 @@ _ACTION_WORDS = {
 }
 
 
-def _plan_lines(plan: Any, limit: int | None = CUT) -> list[str]:
+def _plan_lines(plan: Plan, limit: int | None = CUT) -> list[str]:
     lines = []
     for name, count in sorted(plan.counts().items()):
         lines.append(f"  {count:5d} {_ACTION_WORDS.get(name, name)}")
@@ -1003,7 +986,7 @@ def sync(
         sys.exit(3)  # conflicts were left alone: CI must notice
 
 
-def _write_summary(path: Path | None, told: list[Any]) -> None:
+def _write_summary(path: Path | None, told: list[ListSync]) -> None:
     """The sync as Markdown: into ``--summary FILE``, else appended to GitHub's step summary
     when the job runs on Actions (``$GITHUB_STEP_SUMMARY``)."""
     from zotsync.adapters.yaml_store import atomic_write
@@ -1023,7 +1006,9 @@ def _cut(lines: list[str], limit: int | None, indent: str = "  ") -> list[str]:
     return [*lines[:limit], f"{indent}… and {len(lines) - limit} more (--verbose shows them all)"]
 
 
-def _echo_sync(name: str, where: str, report: Any, dry_run: bool, limit: int | None = CUT) -> None:
+def _echo_sync(
+    name: str, where: str, report: SyncReport, dry_run: bool, limit: int | None = CUT
+) -> None:
     plan = report.plan
     if dry_run:
         click.echo(f"{name} -> {where}: plan")
@@ -1039,30 +1024,34 @@ def _echo_sync(name: str, where: str, report: Any, dry_run: bool, limit: int | N
             click.echo(line)
 
 
-def _change_line(change: Any) -> str:
+def _change_line(change: LocalChange) -> str:
+    from zotsync.sync.actions import Change
+
     section = " / ".join(change.section or ())
-    if change.action == "add":
+    if change.action is Change.ADD:
         by = f" by {change.added_by}" if change.added_by else ""
         return f"  added     {change.entry_id} to {section} (filed in Zotero{by})"
-    if change.action == "move":
+    if change.action is Change.MOVE:
         return f"  moved     {change.entry_id} to {section} (in Zotero)"
-    if change.action == "copy":
+    if change.action is Change.COPY:
         return f"  also in   {section}: {change.entry_id} (filed in that collection too, in Zotero)"
-    if change.action == "drop":
+    if change.action is Change.DROP:
         return (
             f"  dropped   {change.entry_id} from {section} "
             "(taken out of that collection in Zotero; it stays in the others)"
         )
-    if change.action == "remove":
+    if change.action is Change.REMOVE:
         return f"  removed   {change.entry_id} (deleted in Zotero; --prune)"
-    if change.action == "resection":
+    if change.action is Change.RESECTION:
         to = " / ".join(change.to or ())
         return f"  section   {section} -> {to} (renamed or moved in Zotero)"
     return f"  section   {section} (a collection made in Zotero)"
 
 
-def _report_lines(plan: Any, dry_run: bool) -> list[tuple[str, str]]:
+def _report_lines(plan: Plan, dry_run: bool) -> list[tuple[str, str]]:
     """(kind, line) of everything the sync found and did beyond its writes."""
+    from zotsync.sync.actions import Change
+
     lines = [
         ("adopted", f"  adopted   {entry_id} (item {key}, already in the group)")
         for entry_id, key in plan.adopted
@@ -1077,7 +1066,9 @@ def _report_lines(plan: Any, dry_run: bool) -> list[tuple[str, str]]:
         for c in plan.conflicts
     ]
     lines += [
-        (change.action, _change_line(change)) for change in plan.local if change.action != "update"
+        (change.action.value, _change_line(change))
+        for change in plan.local
+        if change.action is not Change.UPDATE
     ]
     pulled: dict[str, list[str]] = {}
     for entry_id, field_name in plan.pulls:
@@ -1102,7 +1093,7 @@ def _report_lines(plan: Any, dry_run: bool) -> list[tuple[str, str]]:
     return lines
 
 
-def _done_words(report: Any, dry_run: bool = False) -> list[str]:
+def _done_words(report: SyncReport, dry_run: bool = False) -> list[str]:
     """'12 collections created, 115 items created, 40 links attached': each count says what
     it counts (the writes by kind, then what changed in the list; a plan's, planned)."""
     if dry_run:
@@ -1158,6 +1149,7 @@ def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
     It writes nothing, here or in Zotero; when nothing changed since a clean sync it costs
     one request.
     """
+    from zotsync.app.status import status_of
     from zotsync.app.targets import Sandboxes, resolve
 
     config = _config(ctx)
@@ -1166,7 +1158,7 @@ def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
     try:
         for item in config.select(list_name):
             target = resolve(item, config.path.parent, sandboxes)
-            found.append(_list_status(item, target))
+            found.append(status_of(item, target, _waits()))
     finally:
         sandboxes.stop()
     if as_json:
@@ -1179,59 +1171,6 @@ def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
         click.echo(f"  {report['requests']} request(s)")
 
 
-def _list_status(item: Any, target: Any) -> dict[str, Any]:
-    """One list's status: the plan a dry run would make, against the library as read now
-    (or, when no byte changed since a clean sync and Zotero answers 304, as the state has it)."""
-    from zotsync.adapters.markdown_list import render_list
-    from zotsync.adapters.state_file import StateFile
-    from zotsync.adapters.version_cache import unchanged_since
-    from zotsync.adapters.yaml_store import load_list, load_mapping
-    from zotsync.adapters.zotero_http import ZoteroLibrary
-    from zotsync.app.status import list_status
-    from zotsync.sync.desired import desired_library
-    from zotsync.sync.engine import read_remote, snapshot_from_state
-    from zotsync.sync.plan import plan_sync
-
-    reading_list, _ = load_list(item.entries, readonly=True)
-    mapping = load_mapping(item.mapping)
-    state, fresh = StateFile(target.state_path, target.identity).load()
-    library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=_waits())
-    try:
-        version = unchanged_since(item, target.state_path)
-        if not fresh and version == state.version and library.unchanged_since(version):
-            remote = snapshot_from_state(state)
-        else:
-            remote = read_remote(library, state, fresh, [state])
-        requests = library.requests
-    finally:
-        library.close()
-    desired = desired_library(reading_list, mapping, item.collection, item.name)
-    plan = plan_sync(desired, remote, state, mapping, seed=target.seed, pull=True)
-    readme = _readme_state(item, render_list(reading_list).text)
-    report = list_status(reading_list, state, plan, remote, item.collection, readme)
-    where = "the sandbox" if target.sandbox else f"group {target.group} at {target.endpoint}"
-    return {"list": item.name, "library": where, **report, "requests": requests}
-
-
-def _readme_state(item: Any, rendered: str) -> str:
-    from zotsync.adapters.yaml_store import last_markdown, markdown_digest
-
-    if item.markdown is None:
-        return "none"
-    try:
-        text = item.markdown.read_bytes().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return "missing"
-    if text == rendered:
-        return "current"
-    last = last_markdown(item.entries)
-    if last is None:
-        return "unknown"
-    if last == markdown_digest(text):
-        return "stale"
-    if last == markdown_digest(rendered):
-        return "edited"
-    return "both"
 
 
 def _remote_lists(ctx: click.Context, list_name: str | None) -> list[tuple[str, str, int]]:
@@ -1240,10 +1179,10 @@ def _remote_lists(ctx: click.Context, list_name: str | None) -> list[tuple[str, 
 
     found = []
     for item in _config(ctx).select(list_name):
-        if isinstance(item.library, dict):
-            endpoint = str(item.library.get("endpoint") or API).rstrip("/")
+        if item.library.group is not None:
+            endpoint = str(item.library.endpoint or API).rstrip("/")
             check_endpoint(endpoint)
-            found.append((item.name, endpoint, int(item.library["group"])))
+            found.append((item.name, endpoint, item.library.group))
     return found
 
 

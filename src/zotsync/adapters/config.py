@@ -21,13 +21,31 @@ _LIST_KEYS = {"markdown", "entries", "mapping", "collection", "library"}
 
 
 @dataclass(frozen=True, slots=True)
+class LibraryConfig:
+    """Where a list syncs to: the embedded sandbox (``group`` None), or a group at an
+    endpoint (None: api.zotero.org)."""
+
+    group: int | None = None
+    endpoint: str | None = None
+
+    @property
+    def sandbox(self) -> bool:
+        return self.group is None
+
+    def __str__(self) -> str:
+        if self.group is None:
+            return "sandbox"
+        return f"group {self.group}" + (f" at {self.endpoint}" if self.endpoint else "")
+
+
+@dataclass(frozen=True, slots=True)
 class ListConfig:
     name: str
     entries: Path
     markdown: Path | None
     mapping: Path | None
     collection: str
-    library: object
+    library: LibraryConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +152,11 @@ def _list_config(
         markdown=base / markdown if markdown else None,
         mapping=base / mapping if mapping else None,
         collection=text("collection", False) or name,
-        library=library,
+        library=(
+            LibraryConfig()
+            if library == "sandbox"
+            else LibraryConfig(int(library["group"]), library.get("endpoint"))
+        ),
     )
 
 

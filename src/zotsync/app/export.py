@@ -12,7 +12,7 @@ import difflib
 import hashlib
 import json
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,6 +26,7 @@ from zotsync.adapters.bibtex import (
     csl_item,
     render_bib,
 )
+from zotsync.adapters.config import Config, ListConfig
 from zotsync.adapters.yaml_store import (
     CACHE_DIR,
     JsonCache,
@@ -194,7 +195,7 @@ def join_blocks(blocks: list[tuple[str, str]], fmt: str) -> str:
 
 def export_entries(
     folder: Path,
-    load: Any,
+    load: Callable[[], ReadingList],
     mapping: Mapping,
     mapping_bytes: bytes,
     list_name: str,
@@ -264,3 +265,37 @@ def _section_record(
         key = entry.citation_key
         entries.append([content, key, entry_block(data, key, fmt, options)])
     return {"section": list(section.path), "entries": entries}
+
+def zotero_items(
+    config: Config,
+    item: ListConfig,
+    path: SectionPath,
+    notify: Callable[[str], None] | None = None,
+) -> tuple[list[Keyed], str]:
+    """The items of a collection and its sub-collections, read from the list's library."""
+    from zotsync.adapters.state_file import StateFile
+    from zotsync.adapters.zotero_http import ZoteroLibrary
+    from zotsync.app.targets import Sandboxes, resolve
+    from zotsync.sync.desired import ROOT
+
+    sandboxes = Sandboxes(config.path.parent / ".zotsync")
+    try:
+        target = resolve(item, config.path.parent, sandboxes)
+        state, fresh = StateFile(target.state_path, target.identity).load()
+        root = state.collections.get(ROOT)
+        library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=notify)
+        where = "the sandbox" if target.sandbox else f"group {target.group}"
+        try:
+            chosen = from_zotero(
+                library.collections(),
+                library.top_items,
+                item.collection,
+                path,
+                where,
+                root.key if root is not None and not fresh else None,
+            )
+        finally:
+            library.close()
+    finally:
+        sandboxes.stop()
+    return chosen, where

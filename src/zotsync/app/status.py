@@ -8,8 +8,11 @@ would do; item counts are the library's as of the last sync plus what the plan b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from zotsync.adapters.config import ListConfig
+from zotsync.app.targets import Target
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import SectionPath
 from zotsync.core.escape import clean_line
@@ -148,3 +151,60 @@ def status_lines(name: str, where: str, status: dict[str, Any]) -> list[str]:
         )
     lines.append(f"  README: {README_WORDS[status['readme']]}")
     return lines
+
+def status_of(
+    item: ListConfig, target: Target, notify: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """One list's status: the plan a dry run would make, against the library as read now
+    (or, when no byte changed since a clean sync and Zotero answers 304, as the state has it)."""
+    from zotsync.adapters.markdown_list import render_list
+    from zotsync.adapters.state_file import StateFile
+    from zotsync.adapters.version_cache import unchanged_since
+    from zotsync.adapters.yaml_store import load_list, load_mapping
+    from zotsync.adapters.zotero_http import ZoteroLibrary
+    from zotsync.sync.desired import desired_library
+    from zotsync.sync.engine import read_remote, snapshot_from_state
+    from zotsync.sync.plan import plan_sync
+
+    reading_list, _ = load_list(item.entries, readonly=True)
+    mapping = load_mapping(item.mapping)
+    state, fresh = StateFile(target.state_path, target.identity).load()
+    library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=notify)
+    try:
+        version = unchanged_since(item, target.state_path)
+        if not fresh and version == state.version and library.unchanged_since(version):
+            remote = snapshot_from_state(state)
+        else:
+            remote = read_remote(library, state, fresh, [state])
+        requests = library.requests
+    finally:
+        library.close()
+    desired = desired_library(reading_list, mapping, item.collection, item.name)
+    plan = plan_sync(desired, remote, state, mapping, seed=target.seed, pull=True)
+    readme = readme_state(item, render_list(reading_list).text)
+    report = list_status(reading_list, state, plan, remote, item.collection, readme)
+    where = "the sandbox" if target.sandbox else f"group {target.group} at {target.endpoint}"
+    return {"list": item.name, "library": where, **report, "requests": requests}
+
+
+def readme_state(item: ListConfig, rendered: str) -> str:
+    """current, stale (edited by hand since the last render or ingest), unknown, missing
+    or none (the list has no README)."""
+    from zotsync.adapters.yaml_store import last_markdown, markdown_digest
+
+    if item.markdown is None:
+        return "none"
+    try:
+        text = item.markdown.read_bytes().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return "missing"
+    if text == rendered:
+        return "current"
+    last = last_markdown(item.entries)
+    if last is None:
+        return "unknown"
+    if last == markdown_digest(text):
+        return "stale"
+    if last == markdown_digest(rendered):
+        return "edited"
+    return "both"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zotsync.core.escape import markdown_text
-from zotsync.sync.actions import Plan
+from zotsync.sync.actions import Change, Plan
 
 
 @dataclass(frozen=True)
@@ -34,19 +34,19 @@ def _changes(plan: Plan) -> list[str]:
     for change in plan.local:
         section = markdown_text(" / ".join(change.section or ()))
         title = f"**{markdown_text(change.entry.title)}** " if change.entry else ""
-        if change.action == "add":
+        if change.action is Change.ADD:
             by = f", by {markdown_text(change.added_by)}" if change.added_by else ""
             out.append(f"- added {title}({_code(change.entry_id)}) to *{section}*{by}")
-        elif change.action == "copy":
+        elif change.action is Change.COPY:
             out.append(f"- also in *{section}*: {title}({_code(change.entry_id)})")
-        elif change.action in ("move", "drop", "remove"):
+        elif change.action in (Change.MOVE, Change.DROP, Change.REMOVE):
             verb = {"move": "moved to", "drop": "taken out of", "remove": "removed (--prune)"}
-            where = f" *{section}*" if change.action != "remove" else ""
+            where = f" *{section}*" if change.action is not Change.REMOVE else ""
             out.append(f"- {_code(change.entry_id)} {verb[change.action]}{where}")
-        elif change.action == "resection":
+        elif change.action is Change.RESECTION:
             to = markdown_text(" / ".join(change.to or ()))
             out.append(f"- section *{section}* is now *{to}* (renamed or moved in Zotero)")
-        elif change.action == "section":
+        elif change.action is Change.SECTION:
             out.append(f"- new section *{section}* (a collection made in Zotero)")
     pulled: dict[str, list[str]] = {}
     for entry_id, field_name in plan.pulls:

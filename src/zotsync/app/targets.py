@@ -92,7 +92,7 @@ class Sandboxes:
 
 def resolve(item: ListConfig, base: Path, sandboxes: Sandboxes) -> Target:
     library = item.library
-    if library == "sandbox":
+    if library.group is None:
         from zotsync.sandbox.server import DEFAULT_KEY
 
         return Target(
@@ -105,10 +105,9 @@ def resolve(item: ListConfig, base: Path, sandboxes: Sandboxes) -> Target:
             seed=("sandbox", str(SANDBOX_GROUP), item.name),
             sandbox=True,
         )
-    assert isinstance(library, dict)
-    endpoint = str(library.get("endpoint") or API).rstrip("/")
+    endpoint = str(library.endpoint or API).rstrip("/")
     check_endpoint(endpoint)
-    group = int(library["group"])
+    group = library.group
     key = api_key(endpoint)
     if key is None:
         raise UserError(f"no API key for {endpoint}: run `zotsync login` or set {ENV}")

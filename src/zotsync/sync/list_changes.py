@@ -15,7 +15,7 @@ from dataclasses import replace
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import Entry, EntryStyle, Section, SectionPath, section_slug
 from zotsync.core.resection import resection
-from zotsync.sync.actions import LocalChange
+from zotsync.sync.actions import Change, LocalChange
 
 
 def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> ReadingList:
@@ -47,20 +47,20 @@ def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> Read
         if change.section is not None:
             ensure(change.section)
         found = locate(change.entry_id) if change.entry_id else None
-        if change.action == "update" and found and change.entry is not None:
+        if change.action is Change.UPDATE and found and change.entry is not None:
             path, n = found
             old = sections[path][n]
             sections[path][n] = replace(
                 old.with_content(change.entry.content()), tags=change.entry.tags
             )
-        elif change.action == "move" and found and change.section is not None:
+        elif change.action is Change.MOVE and found and change.section is not None:
             path, n = found
             entry = sections[path].pop(n)
             sections[change.section].append(entry)
-        elif change.action in ("add", "copy") and not found and change.entry is not None:
+        elif change.action in (Change.ADD, Change.COPY) and not found and change.entry is not None:
             assert change.section is not None
             sections[change.section].append(change.entry)
-        elif change.action in ("remove", "drop") and found:
+        elif change.action in (Change.REMOVE, Change.DROP) and found:
             path, n = found
             sections[path].pop(n)
 
@@ -75,6 +75,7 @@ def apply_changes(reading_list: ReadingList, changes: list[LocalChange]) -> Read
     )
     # Last: the other changes name sections by the paths they had before.
     for change in changes:
-        if change.action == "resection" and change.section is not None and change.to is not None:
+        renamed = change.action is Change.RESECTION
+        if renamed and change.section is not None and change.to is not None:
             result = resection(result, change.section, change.to)
     return result
