@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -25,9 +25,7 @@ from zotsync.errors import UserError, ZotsyncError
 
 if TYPE_CHECKING:
     from zotsync.adapters.config import Config, ListConfig
-    from zotsync.app.export import Exported, Keyed
     from zotsync.app.summary import ListSync
-    from zotsync.core.document import ReadingList
     from zotsync.sync.actions import LocalChange, Plan
     from zotsync.sync.engine import SyncReport
 
@@ -540,24 +538,8 @@ def export(
     to Zotero's citationKey by the next sync) and never changes.  The output is sorted by
     key and the same input gives the same bytes, so a .bib in git diffs cleanly.
     """
-    from zotsync.adapters.bibtex import ExportOptions
-    from zotsync.adapters.yaml_store import (
-        atomic_write,
-        load_list,
-        load_mapping,
-        mapping_bytes,
-        save_list,
-    )
-    from zotsync.app.export import (
-        Exported,
-        export_entries,
-        from_entries,
-        parse_path,
-        render,
-        zotero_items,
-    )
-    from zotsync.app.export import unknown_collection as no_such
-    from zotsync.app.keys import with_keys
+    from zotsync.adapters.yaml_store import atomic_write
+    from zotsync.app.export import ExportRequest, export_collection
 
     if as_json and output is None:
         raise UserError("--json reports on the file written: give -o FILE")
@@ -566,63 +548,17 @@ def export(
     config = _config(ctx)
     if not dry_run and source == "entries":  # new citation keys are stored in the entries
         _hold_lists(ctx, None, "export")
-    path = parse_path(collection)
-    options = ExportOptions(format=fmt, url=bibtex_url)
-    notes: list[str] = []
-    keys_stored = 0
-
-    def exported(item: ListConfig, load: Callable[[], ReadingList]) -> Exported:
-        mapping = load_mapping(item.mapping)
-        return export_entries(
-            item.entries,
-            load,
-            mapping,
-            mapping_bytes(item.mapping),
-            item.name,
-            item.collection,
-            path,
-            fmt,
-            options,
-        )
-
-    # Each list's export comes from its cache when its files are unchanged (fast), and says
-    # which section paths the list has: the list to export is the one that has the path.
-    selected = config.select(list_name)
-    results = [
-        (item, exported(item, partial(lambda f: load_list(f)[0], item.entries)))
-        for item in selected
-    ]
-    having = [(item, result) for item, result in results if path in result.paths]
-    if len(selected) == 1 and source == "zotero":
-        having = results  # a collection made in Zotero, not yet pulled, is not in the entries
-    if not having:
-        known = set().union(*(result.paths for _, result in results))
-        raise no_such(path, known, str(config.path))
-    if len(having) > 1:
-        names = ", ".join(item.name for item, _ in having)
-        what = f"collection {collection!r}" if path else "the whole list"
-        raise UserError(f"{what}: several lists have it ({names}): give --list NAME")
-    if source == "entries":
-        item, result = having[0]
-        if result.keyless:
-            reading_list, keyed = with_keys(load_list(item.entries)[0], item.name, config.lists)
-            keys_stored = len(keyed)
-            if dry_run:
-                notes.append(f"would store {keys_stored} new citation key(s) in {item.entries}")
-                chosen = from_entries(
-                    reading_list, load_mapping(item.mapping), item.name, item.collection, path
-                )
-                result = Exported(render(chosen, fmt, options), len(chosen), result.paths, False)
-            else:
-                save_list(item.entries, reading_list)
-                notes.append(f"stored {keys_stored} new citation key(s) in {item.entries}")
-                result = exported(item, lambda: reading_list)
-        text, count, where = result.text, result.count, str(item.entries)
-    else:
-        item = having[0][0]
-        chosen, where = zotero_items(config, item, path, _waits())
-        text, count = render(chosen, fmt, options), len(chosen)
-        notes.extend(_refused_keys(chosen))
+    request = ExportRequest(
+        collection=collection,
+        fmt=fmt,
+        source=source,
+        list_name=list_name,
+        bibtex_url=bibtex_url,
+        dry_run=dry_run,
+    )
+    result = export_collection(config, request, _waits())
+    text, count, where, path = result.text, result.count, result.where, result.path
+    notes, keys_stored, item = result.notes, result.keys_stored, result.item
     data = text.encode("utf-8")
     written = False
     if output is None:
@@ -650,22 +586,6 @@ def export(
     target = str(output) if output else "stdout"
     verb = "would write" if dry_run else ("wrote" if written or not output else "unchanged:")
     click.echo(f"{verb} {target}: {count} entries ({fmt}) from {where}", err=True)
-
-
-def _refused_keys(chosen: list[Keyed]) -> list[str]:
-    """What export says of items whose ``citationKey`` (a teammate's text) it did not use."""
-    from zotsync.core.citekeys import valid_citation_key
-
-    notes = []
-    for keyed in chosen:
-        theirs = str(keyed.data.get("citationKey") or "").strip()
-        if theirs and not valid_citation_key(theirs):
-            notes.append(
-                f"item {keyed.data.get('key')}: citationKey {theirs!r} is not a valid BibTeX "
-                f"key; exported as {keyed.key}"
-            )
-    return notes
-
 
 
 def _embedded_sandbox(ctx: click.Context) -> Path | None:
@@ -1169,8 +1089,6 @@ def status(ctx: click.Context, list_name: str | None, as_json: bool) -> None:
     for report in found:
         click.echo("\n".join(status_lines(report["list"], report["library"], report)))
         click.echo(f"  {report['requests']} request(s)")
-
-
 
 
 def _remote_lists(ctx: click.Context, list_name: str | None) -> list[tuple[str, str, int]]:

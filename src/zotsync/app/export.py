@@ -14,7 +14,7 @@ import json
 import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,14 @@ from zotsync.adapters.yaml_store import (
     JsonCache,
     content_key,
     finish_pending_save,
+    load_list,
+    load_mapping,
+    mapping_bytes,
+    save_list,
     section_files,
     section_order,
 )
+from zotsync.app.keys import with_keys
 from zotsync.core.citekeys import KeyAllocator, base_key, valid_citation_key
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import SectionPath
@@ -299,3 +304,118 @@ def zotero_items(
     finally:
         sandboxes.stop()
     return chosen, where
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportRequest:
+    """What `zotsync export` asks for."""
+
+    collection: str | None  # a section path "A/B", or None: the whole list
+    fmt: str  # bibtex, biblatex or csljson
+    source: str  # "entries" or "zotero"
+    list_name: str | None = None
+    bibtex_url: str = "url"
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    item: ListConfig
+    path: SectionPath
+    text: str
+    count: int
+    where: str  # the entries folder, or the library read
+    notes: list[str]
+    keys_stored: int
+
+
+def export_collection(
+    config: Config, request: ExportRequest, notify: Callable[[str], None] | None = None
+) -> ExportResult:
+    """The export of one section of one list, from its entries (new citation keys stored
+    in them, unless a dry run) or from its Zotero library."""
+    path = parse_path(request.collection)
+    options = ExportOptions(format=request.fmt, url=request.bibtex_url)
+    item, result = _list_with(config, request, path, options)
+    if request.source == "zotero":
+        chosen, where = zotero_items(config, item, path, notify)
+        text = render(chosen, request.fmt, options)
+        return ExportResult(item, path, text, len(chosen), where, refused_keys(chosen), 0)
+    notes: list[str] = []
+    keys_stored = 0
+    if result.keyless:
+        reading_list, keyed = with_keys(load_list(item.entries)[0], item.name, config.lists)
+        keys_stored = len(keyed)
+        if request.dry_run:
+            notes.append(f"would store {keys_stored} new citation key(s) in {item.entries}")
+            mapping = load_mapping(item.mapping)
+            chosen = from_entries(reading_list, mapping, item.name, item.collection, path)
+            text = render(chosen, request.fmt, options)
+            result = Exported(text, len(chosen), result.paths, False)
+        else:
+            save_list(item.entries, reading_list)
+            notes.append(f"stored {keys_stored} new citation key(s) in {item.entries}")
+            result = _exported(item, lambda: reading_list, path, request.fmt, options)
+    return ExportResult(
+        item, path, result.text, result.count, str(item.entries), notes, keys_stored
+    )
+
+
+def _exported(
+    item: ListConfig,
+    load: Callable[[], ReadingList],
+    path: SectionPath,
+    fmt: str,
+    options: ExportOptions,
+) -> Exported:
+    mapping = load_mapping(item.mapping)
+    return export_entries(
+        item.entries,
+        load,
+        mapping,
+        mapping_bytes(item.mapping),
+        item.name,
+        item.collection,
+        path,
+        fmt,
+        options,
+    )
+
+
+def _list_with(
+    config: Config, request: ExportRequest, path: SectionPath, options: ExportOptions
+) -> tuple[ListConfig, Exported]:
+    """The one list that has the section.  Each list's export comes from its cache when its
+    files are unchanged (fast), and says which section paths the list has."""
+    selected = config.select(request.list_name)
+    results = [
+        (item, _exported(item, partial(_load, item.entries), path, request.fmt, options))
+        for item in selected
+    ]
+    having = [(item, result) for item, result in results if path in result.paths]
+    if len(selected) == 1 and request.source == "zotero":
+        having = results  # a collection made in Zotero, not yet pulled, is not in the entries
+    if not having:
+        known = set().union(*(result.paths for _, result in results))
+        raise unknown_collection(path, known, str(config.path))
+    if len(having) > 1:
+        names = ", ".join(item.name for item, _ in having)
+        what = f"collection {request.collection!r}" if path else "the whole list"
+        raise UserError(f"{what}: several lists have it ({names}): give --list NAME")
+    return having[0]
+
+
+def _load(folder: Path) -> ReadingList:
+    return load_list(folder)[0]
+
+def refused_keys(chosen: list[Keyed]) -> list[str]:
+    """What export says of items whose ``citationKey`` (a teammate's text) it did not use."""
+    notes = []
+    for keyed in chosen:
+        theirs = str(keyed.data.get("citationKey") or "").strip()
+        if theirs and not valid_citation_key(theirs):
+            notes.append(
+                f"item {keyed.data.get('key')}: citationKey {theirs!r} is not a valid BibTeX "
+                f"key; exported as {keyed.key}"
+            )
+    return notes

@@ -332,6 +332,109 @@ class ListJob:
     apply_local: ListSide | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    prune: bool = False
+    dry_run: bool = False
+    prefer: Prefer | None = None
+    allow_empty: bool = False
+
+
+class _Run:
+    """One sync of the lists of one library: its rounds and what they wrote, per list."""
+
+    def __init__(
+        self,
+        jobs: list[ListJob],
+        library: RemoteLibrary,
+        options: RunOptions,
+        progress: Callable[[int], None],
+    ) -> None:
+        self.jobs, self.library, self.options, self.progress = jobs, library, options, progress
+        self.written: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
+        self.kinds: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
+        self.applied: dict[str, list[Plan]] = {job.name: [] for job in jobs}  # every round's
+        # Where each state stood before this sync: while a conflict stands the state stays
+        # there (not at the start of a later round), so the Zotero edit in it is read again.
+        self.started = {job.name: job.state.version for job in jobs}
+        self.refetch: dict[Kind, set[str]] = {}  # objects the last round's writes ran into
+
+    def read(self, fresh: bool) -> Snapshot:
+        base_state = min(self.jobs, key=lambda job: job.state.version).state
+        states = [job.state for job in self.jobs]
+        remote = read_remote(self.library, base_state, fresh, states, self.refetch)
+        self.refetch = {}
+        if self.options.allow_empty:
+            for job in self.jobs:
+                _refile_after_root_deleted(job.state, remote)
+        return remote
+
+    def round(self, number: int, remote: Snapshot) -> tuple[dict[str, SyncReport], bool]:
+        """Plan (and, unless a dry run, apply) each list; whether another round is needed."""
+        reports: dict[str, SyncReport] = {}
+        for job in self.jobs:
+            plan = plan_sync(
+                job.desired,
+                remote,
+                job.state,
+                job.mapping,
+                seed=job.seed,
+                prune=self.options.prune,
+                pull=job.apply_local is not None,
+                prefer=self.options.prefer,
+            )
+            name = job.name
+            reports[name] = SyncReport(plan, self.written[name], number, kinds=self.kinds[name])
+            self.applied[name].append(plan)
+            if not self.options.allow_empty:
+                check_empty_side(job, plan, remote)
+            if not self.options.dry_run and self._apply(job, plan, remote):
+                return reports, True
+        return reports, False
+
+    def _apply(self, job: ListJob, plan: Plan, remote: Snapshot) -> bool:
+        """The plan's changes to the list, then its writes; whether to plan again."""
+        written = self.written[job.name]
+        if plan.local and job.apply_local is not None:
+            # The list first, then the state: interrupted in between, the next sync finds
+            # both sides equal, never an old list value to push over a teammate's edit.
+            job.desired = job.apply_local(plan)
+            for change in plan.local:
+                key = f"{change.action.value} in the list"
+                written[key] = written.get(key, 0) + 1
+        applier = _Applier(self.library, job.state, job.store, self.progress, remote)
+        self.refetch = applier.refetch
+        if plan.conflicts or (plan.pulls and job.apply_local is None):
+            applier.hold = self.started[job.name]
+        try:
+            applier.run(plan, remote.version)
+        except LibraryChanged:
+            applier.replan = True
+        for action, count in applier.written.items():
+            written[action] = written.get(action, 0) + count
+        for kind, count in applier.kinds.items():
+            self.kinds[job.name][kind] = self.kinds[job.name].get(kind, 0) + count
+        if applier.failures:
+            raise SyncFailed(f"{job.name}: Zotero refused: " + "; ".join(applier.failures[:5]))
+        # Entries just added from Zotero got a citation key in the list: one more round
+        # writes it to their items now, rather than leaving it to the next sync.
+        added = any(change.action is Change.ADD for change in plan.local)
+        return applier.replan or (added and job.apply_local is not None)
+
+    def finish(self, reports: dict[str, SyncReport], remote: Snapshot) -> None:
+        """Every state left at the final library version (or, while a conflict stands,
+        before the Zotero edit in it, so that the next sync reads that edit again)."""
+        for name, report in reports.items():
+            _report_earlier_rounds(report.plan, self.applied[name][:-1])
+        for job in self.jobs:
+            plan = reports[job.name].plan
+            unresolved = plan.conflicts or (plan.pulls and job.apply_local is None)
+            version = self.started[job.name] if unresolved else remote.version
+            if job.state.version != version:
+                job.state.version = version
+                job.store.save(job.state)
+
+
 def run_library(
     jobs: list[ListJob],
     library: RemoteLibrary,
@@ -346,86 +449,19 @@ def run_library(
     first sync, else what changed since the oldest list state), plan and apply each list in
     turn against that snapshot, then leave every state at the final library version, so that
     the next sync with nothing to do costs one request whatever the number of lists."""
-    written: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
-    kinds: dict[str, dict[str, int]] = {job.name: {} for job in jobs}
-    applied: dict[str, list[Plan]] = {job.name: [] for job in jobs}  # plans of every round
-    # Where each state stood before this sync: while a conflict stands the state stays
-    # there (not at the start of a later round), so the Zotero edit in it is read again.
-    started = {job.name: job.state.version for job in jobs}
+    options = RunOptions(prune=prune, dry_run=dry_run, prefer=prefer, allow_empty=allow_empty)
+    run = _Run(jobs, library, options, progress)
     fresh = any(job.fresh for job in jobs)
-    refetch: dict[Kind, set[str]] = {}  # objects the last round's writes ran into
-    for round_number in range(1, ROUNDS + 1):
-        base_state = min(jobs, key=lambda job: job.state.version).state
-        states = [job.state for job in jobs]
-        remote = read_remote(library, base_state, fresh, states, refetch)
-        fresh, refetch = False, {}
-        if allow_empty:
-            for job in jobs:
-                _refile_after_root_deleted(job.state, remote)
-        reports: dict[str, SyncReport] = {}
-        replan = False
-        for job in jobs:
-            plan = plan_sync(
-                job.desired,
-                remote,
-                job.state,
-                job.mapping,
-                seed=job.seed,
-                prune=prune,
-                pull=job.apply_local is not None,
-                prefer=prefer,
-            )
-            reports[job.name] = SyncReport(
-                plan, written[job.name], round_number, kinds=kinds[job.name]
-            )
-            applied[job.name].append(plan)
-            if not allow_empty:
-                check_empty_side(job, plan, remote)
-            if dry_run:
-                continue
-            if plan.local and job.apply_local is not None:
-                # The list first, then the state: interrupted in between, the next sync finds
-                # both sides equal, never an old list value to push over a teammate's edit.
-                job.desired = job.apply_local(plan)
-                for change in plan.local:
-                    key = f"{change.action.value} in the list"
-                    written[job.name][key] = written[job.name].get(key, 0) + 1
-            applier = _Applier(library, job.state, job.store, progress, remote)
-            refetch = applier.refetch
-            if plan.conflicts or (plan.pulls and job.apply_local is None):
-                applier.hold = started[job.name]
-            try:
-                applier.run(plan, remote.version)
-            except LibraryChanged:
-                applier.replan = True
-            for action, count in applier.written.items():
-                written[job.name][action] = written[job.name].get(action, 0) + count
-            for kind, count in applier.kinds.items():
-                kinds[job.name][kind] = kinds[job.name].get(kind, 0) + count
-            if applier.failures:
-                raise SyncFailed(f"{job.name}: Zotero refused: " + "; ".join(applier.failures[:5]))
-            # Entries just added from Zotero got a citation key in the list: one more round
-            # writes it to their items now, rather than leaving it to the next sync.
-            added = any(change.action is Change.ADD for change in plan.local)
-            if applier.replan or (added and job.apply_local is not None):
-                replan = True
-                break
+    for number in range(1, ROUNDS + 1):
+        remote = run.read(fresh)
+        fresh = False
+        reports, replan = run.round(number, remote)
         for report in reports.values():
             report.requests = library.requests
         if dry_run:
             return reports
         if not replan:
-            for name, report in reports.items():
-                _report_earlier_rounds(report.plan, applied[name][:-1])
-            for job in jobs:
-                plan = reports[job.name].plan
-                unresolved = plan.conflicts or (plan.pulls and job.apply_local is None)
-                # While a conflict stands, the state stays before the Zotero edit in it, so
-                # the next sync reads that edit again (and does not take the old base for it).
-                version = started[job.name] if unresolved else remote.version
-                if job.state.version != version:
-                    job.state.version = version
-                    job.store.save(job.state)
+            run.finish(reports, remote)
             return reports
     raise SyncFailed(
         f"the library kept changing during the sync ({ROUNDS} rounds); try again later"
