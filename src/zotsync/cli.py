@@ -243,16 +243,7 @@ def ingest(
     it shows; if the entries were edited after it was last rendered, ingest refuses
     (those edits would be undone): render first, or give --force.
     """
-    from zotsync.adapters.markdown_list import read_list, render_list
-    from zotsync.adapters.yaml_store import (
-        last_markdown,
-        load_list,
-        markdown_digest,
-        remember_markdown,
-        save_list,
-    )
-    from zotsync.app.keys import with_keys
-    from zotsync.core.assemble import build_list
+    from zotsync.app.ingest import ingest_markdown
 
     if source is not None and entries is None and list_name is None:
         raise UserError("give --entries DIR (or --list NAME) to say where the entries go")
@@ -265,24 +256,16 @@ def ingest(
         if markdown is None:
             raise UserError(f"list {target.name!r} has no `markdown` file to ingest")
         text = _read_markdown(markdown)
-        existing = None
-        if (target.entries / "list.yaml").exists():
-            existing, _ = load_list(target.entries)
-            last = last_markdown(target.entries)
-            current = render_list(existing).text
-            if not force and text != current and last not in (None, markdown_digest(current)):
-                raise UserError(
-                    f"{target.entries}: the entries were edited after {markdown} was last "
-                    f"rendered; ingesting it would undo those edits.  Run `zotsync render` "
-                    "first (then edit the Markdown again), or give --force to take "
-                    f"{markdown} as it is"
-                )
-        reading_list, report = build_list(read_list(text), existing)
-        reading_list, _ = with_keys(reading_list, target.name, _project_lists(ctx))
-        written = save_list(target.entries, reading_list, dry_run=dry_run)
-        if not dry_run:
-            remember_markdown(target.entries, text)
-        total = sum(len(s.entries) for s in reading_list.sections)
+        ingested = ingest_markdown(
+            target.name,
+            target.entries,
+            markdown,
+            text,
+            force=force,
+            dry_run=dry_run,
+            lists=_project_lists(ctx),
+        )
+        report, written, total = ingested.report, ingested.files, ingested.total
         summary = {
             "list": target.name,
             "source": str(markdown),
@@ -305,7 +288,7 @@ def ingest(
             f"{len(report.changed)} changed, {len(report.moved)} moved, "
             f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
         )
-        if existing is not None:
+        if ingested.updated:
             for entry_id in report.added:
                 click.echo(f"  added     {entry_id}")
             for entry_id, fields in report.changed:
