@@ -12,20 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zotsync.adapters.config import Config, ListConfig
-from zotsync.adapters.state_file import StateFile
 from zotsync.adapters.version_cache import library_unchanged, remember, unchanged_since
-from zotsync.app.keys import with_keys
 from zotsync.app.targets import Sandboxes, Target, resolve
-from zotsync.core.document import ReadingList
-from zotsync.core.mapping import Mapping
-from zotsync.sync.actions import Plan
-from zotsync.sync.desired import Desired, desired_library
-from zotsync.sync.engine import ListJob, SyncReport, run_library
-from zotsync.sync.merge import Prefer
-from zotsync.sync.ports import ListSide
+
+if TYPE_CHECKING:  # the rest is imported past the fast path, which does without it
+    from zotsync.core.document import ReadingList
+    from zotsync.core.mapping import Mapping
+    from zotsync.sync.actions import Plan
+    from zotsync.sync.desired import Desired
+    from zotsync.sync.engine import ListJob, SyncReport
+    from zotsync.sync.merge import Prefer
+    from zotsync.sync.ports import ListSide
 
 # What the CLI gives for progress: total -> a context in which the callable advances it.
 ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None]]]
@@ -77,7 +77,8 @@ def sync_lists(
         quick = nothing_to_do(config, options, sandboxes)
         if quick is not None:
             return quick
-    from zotsync.adapters.zotero_http import ZoteroLibrary  # past the fast path only
+    from zotsync.adapters.zotero_http import ZoteroLibrary
+    from zotsync.sync.engine import run_library
 
     outcome = SyncOutcome()
     for members in _jobs_by_library(config, options, sandboxes).values():
@@ -111,7 +112,11 @@ def sync_lists(
 def _jobs_by_library(
     config: Config, options: SyncOptions, sandboxes: Sandboxes
 ) -> dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]]:
+    from zotsync.adapters.state_file import StateFile
     from zotsync.adapters.yaml_store import load_list, load_mapping, save_list
+    from zotsync.app.keys import with_keys
+    from zotsync.sync.desired import desired_library
+    from zotsync.sync.engine import ListJob
 
     by_library: dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]] = {}
     for item in config.select(options.list_name):
@@ -175,6 +180,8 @@ def list_writer(
     """The list side of the engine: applies a plan's changes to the list's YAML (atomically,
     file by file); entries pulled from Zotero keep the item's citation key, or get one."""
     from zotsync.adapters.yaml_store import save_list
+    from zotsync.app.keys import with_keys
+    from zotsync.sync.desired import desired_library
     from zotsync.sync.list_changes import apply_changes
 
     current = [reading_list]
