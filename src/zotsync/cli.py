@@ -186,7 +186,7 @@ def main(ctx: click.Context, config: Path | None) -> None:
 def init(force: bool) -> None:
     """Write a starter zotsync.yaml in the current folder."""
     from zotsync.adapters.config import CONFIG_NAME, STARTER
-    from zotsync.adapters.yaml_store import atomic_write
+    from zotsync.adapters.files import atomic_write
 
     path = Path(CONFIG_NAME)
     if path.exists() and not force:
@@ -341,8 +341,10 @@ def render(
     Only the lines of entries that changed are rewritten; new entries are written in
     the style of their section.
     """
+    from zotsync.adapters.caches import remember_markdown
+    from zotsync.adapters.files import atomic_write
     from zotsync.adapters.markdown_list import render_list
-    from zotsync.adapters.yaml_store import atomic_write, load_list, remember_markdown
+    from zotsync.adapters.yaml_store import load_list
 
     results: list[dict[str, object]] = []
     stale_any = False
@@ -521,7 +523,7 @@ def export(
     to Zotero's citationKey by the next sync) and never changes.  The output is sorted by
     key and the same input gives the same bytes, so a .bib in git diffs cleanly.
     """
-    from zotsync.adapters.yaml_store import atomic_write
+    from zotsync.adapters.files import atomic_write
     from zotsync.app.export import ExportRequest, export_collection
 
     if as_json and output is None:
@@ -892,7 +894,7 @@ def sync(
 def _write_summary(path: Path | None, told: list[ListSync]) -> None:
     """The sync as Markdown: into ``--summary FILE``, else appended to GitHub's step summary
     when the job runs on Actions (``$GITHUB_STEP_SUMMARY``)."""
-    from zotsync.adapters.yaml_store import atomic_write
+    from zotsync.adapters.files import atomic_write
     from zotsync.app.summary import sync_summary
 
     text = sync_summary(told)

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from zotsync.adapters.yaml_store import CACHE_DIR, inside
+from zotsync.adapters.caches import CACHE_DIR
+from zotsync.adapters.files import inside
 from zotsync.core.escape import clean_line
 from zotsync.errors import ListBusy
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from zotsync.adapters import killswitch
-from zotsync.adapters.yaml_store import atomic_write, inside
+from zotsync.adapters.files import atomic_write, inside
 from zotsync.core.entries import SectionPath
 from zotsync.errors import InputError
 from zotsync.sync.state import SyncState

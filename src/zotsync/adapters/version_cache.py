@@ -16,8 +16,9 @@ import json
 from pathlib import Path
 
 from zotsync import __version__
+from zotsync.adapters.caches import CACHE_DIR, read_cache_file, write_cache_file
 from zotsync.adapters.config import ListConfig
-from zotsync.adapters.yaml_store import CACHE_DIR, mapping_bytes, read_cache_file, write_cache_file
+from zotsync.adapters.yaml_store import mapping_bytes
 from zotsync.adapters.zotero_http import ZoteroLibrary
 
 RECORD = "last-sync.json"

@@ -5,7 +5,8 @@ Layout of a list folder::
     list.yaml              format, newline, the entry style of each section
     frame.md               the list without its entries (see zotsync.core.document)
     sections/<slug>.yaml   one file per section: its path and its entries, in list order
-    .zotsync-cache/        parsed entries keyed by file content (ignored by git)
+    .zotsync-cache/        parsed entries keyed by file content (ignored by git;
+                           zotsync.adapters.caches)
 
 The YAML is written by our own small emitter, not ``yaml.dump``: the shapes are fixed, so a
 dedicated writer gives stable key order and quoting (plain scalars where YAML reads them back
@@ -17,21 +18,23 @@ files (PyYAML needs ~1 s per 10,000 entries, the cache ~50 ms).
 from __future__ import annotations
 
 import contextlib
-import glob
-import hashlib
-import hmac
 import json
 import os
 import re
-import tempfile
-import time
 from collections.abc import Mapping as AnyMapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zotsync.adapters import killswitch
+from zotsync.adapters.caches import (
+    CACHE_DIR,
+    JsonCache,
+    content_key,
+    read_cache_file,
+    write_cache_file,
+)
+from zotsync.adapters.files import STARTED, atomic_write, inside, write_temp
 from zotsync.core.citekeys import valid_citation_key
 from zotsync.core.document import ReadingList, frame_from_text, frame_to_text
 from zotsync.core.entries import ID_PATTERN, Entry, EntryStyle, Section
@@ -43,7 +46,6 @@ if TYPE_CHECKING:
     from yaml.resolver import Resolver
 
 FORMAT = 1
-CACHE_DIR = ".zotsync-cache"
 _STR_TAG = "tag:yaml.org,2002:str"
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 
@@ -201,86 +203,6 @@ def _default_style(reading_list: ReadingList) -> EntryStyle:
     return max(counts, key=lambda style: counts[style]) if counts else EntryStyle()
 
 
-def _default_mode() -> int:
-    """The mode a new file gets from the umask (mkstemp's temp files are 0600 whatever it is)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_NEW_FILE_MODE = _default_mode()
-
-
-def inside(root: Path, path: Path) -> Path:
-    """``path`` if it stays inside ``root`` once symbolic links are followed, else a clear
-    error: a file committed in a pull request (a symlinked folder, a ``../`` name) must not
-    make zotsync write or delete anything outside the list."""
-    resolved_root = root.resolve()
-    resolved = path.parent.resolve() / path.name
-    if path.name in ("", ".", "..") or not resolved.is_relative_to(resolved_root):
-        raise InputError(path, None, f"refused: it lies outside {root} (a symlink or '..')")
-    if path.is_symlink():
-        raise InputError(path, None, "refused: a symbolic link where zotsync keeps its own file")
-    return path
-
-
-def atomic_write(path: Path, data: bytes, *, within: Path | None = None) -> bool:
-    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename); False if equal.
-
-    The file keeps its mode (a new one gets the umask's); with ``within``, a path that
-    leads outside that folder is refused before anything is written."""
-    if within is not None:
-        inside(within, path)
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    tmp = _write_temp(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _remove_stale_temps(path)
-    return True
-
-
-def _write_temp(path: Path, data: bytes) -> Path:
-    """``data`` in a new fsynced temp file beside ``path`` (removed again on an error), with
-    ``path``'s mode (or the umask's for a new file)."""
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = _NEW_FILE_MODE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            killswitch.write(handle, data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-
-_STARTED = time.time()
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Temp files of ``path`` left by a process killed mid-write (older than this process:
-    not a concurrent writer's), so that a crash leaves no litter in the user's folder."""
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        with contextlib.suppress(OSError):
-            if stale.stat().st_mtime < _STARTED:
-                stale.unlink()
-
-
 def planned_files(reading_list: ReadingList) -> dict[str, bytes]:
     """Every file of the list folder, relative path -> bytes."""
     files = {
@@ -379,7 +301,7 @@ def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False)
         temps: list[Path] = []
         try:
             for name in changed:
-                temps.append(_write_temp(folder / name, files[name]))
+                temps.append(write_temp(folder / name, files[name]))
         except BaseException:
             for tmp in temps:
                 tmp.unlink(missing_ok=True)
@@ -422,7 +344,7 @@ def finish_pending_save(folder: Path) -> None:
             continue
         for stale in where.glob(".*.tmp"):
             with contextlib.suppress(OSError):
-                if stale.stat().st_mtime < _STARTED:
+                if stale.stat().st_mtime < STARTED:
                     stale.unlink()
 
 
@@ -486,95 +408,6 @@ def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
         markdown=markdown,
     )
     return entry, line
-
-
-class JsonCache:
-    """Records keyed by string in one JSON file of ``.zotsync-cache/``, valid while its
-    ``salt`` (format, version, options…) is the same; records a run did not use are dropped
-    when it saves, so the file holds what the list is now."""
-
-    def __init__(self, path: Path, salt: str) -> None:
-        self.path = path
-        self.salt = salt
-        self.records: dict[str, Any] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        try:
-            sealed = read_cache_file(path.parent.parent, path.name)
-            data = json.loads(sealed) if sealed is not None else {}
-            if data.get("salt") == salt:
-                self.records = data["records"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.records = {}
-
-    def get(self, key: str) -> Any:
-        found = self.records.get(key)
-        if found is not None:
-            self.used.add(key)
-        return found
-
-    def put(self, key: str, record: Any) -> None:
-        self.used.add(key)
-        if self.records.get(key) != record:
-            self.records[key] = record
-            self.dirty = True
-
-    def save(self) -> None:
-        unused = set(self.records) - self.used
-        if not self.dirty and not unused:
-            return
-        for key in unused:
-            del self.records[key]
-        payload = json.dumps({"salt": self.salt, "records": self.records}, ensure_ascii=False)
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_cache_file(self.path.parent.parent, self.path.name, payload.encode())
-
-
-@cache
-def _machine_key() -> bytes:
-    """This user's key for sealing cache files (``$XDG_CACHE_HOME/zotsync/cache-key``, made
-    once, 0600); when it cannot be kept, one for this process only (nothing cached is then
-    trusted by the next run)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(base) / "zotsync" / "cache-key"
-    with contextlib.suppress(OSError, ValueError):
-        return bytes.fromhex(path.read_text("ascii").strip())[:32] or os.urandom(32)
-    key = os.urandom(32)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key.hex())
-    return key
-
-
-def _seal(data: bytes) -> bytes:
-    return hmac.new(_machine_key(), data, hashlib.sha256).hexdigest().encode() + b"\n" + data
-
-
-def write_cache_file(folder: Path, name: str, data: bytes) -> None:
-    """A file of ``folder``'s git-ignored cache (the folder made, and ignored, on first use),
-    sealed with this user's key: a cache file committed in a pull request (``git add -f``)
-    is not zotsync's, and is never taken for one (it could carry BibTeX blocks, entries that
-    skipped the YAML checks, or a pending save)."""
-    cache = inside(folder, folder / CACHE_DIR)
-    cache.mkdir(exist_ok=True)
-    ignore = inside(folder, cache / ".gitignore")
-    if not ignore.exists():
-        atomic_write(ignore, b"*\n", within=folder)
-    atomic_write(cache / name, _seal(data), within=folder)
-
-
-def read_cache_file(folder: Path, name: str) -> bytes | None:
-    """A cache file's data if this user's zotsync sealed it, else None; FileNotFoundError
-    when there is none."""
-    mac, _, data = (folder / CACHE_DIR / name).read_bytes().partition(b"\n")
-    return data if hmac.compare_digest(mac, _seal(data).partition(b"\n")[0]) else None
-
-
-def content_key(data: bytes) -> str:
-    """A file's cache key: the SHA-1 of its bytes."""
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def _parse_cache(folder: Path) -> JsonCache:
@@ -851,29 +684,3 @@ def load_mapping(path: Path | None) -> Mapping:
 
 def load_venues(path: Path | None) -> VenueTable:
     return load_mapping(path).venues
-
-
-# --------------------------------------------------------------------------- last Markdown
-
-_LAST_MARKDOWN = "last-markdown.sha1"
-
-
-def markdown_digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
-def last_markdown(folder: Path) -> str | None:
-    """Digest of the Markdown this clone last rendered from or ingested into ``folder``."""
-    try:
-        sealed = read_cache_file(folder, _LAST_MARKDOWN)
-        if sealed is None:  # not this user's: no record of the last render
-            return None
-        return sealed.decode("ascii").strip() or None
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def remember_markdown(folder: Path, text: str) -> None:
-    """Record that ``folder``'s entries and ``text`` are in step (render or ingest)."""
-    with contextlib.suppress(OSError):  # losing it only loses the stale-README guard
-        write_cache_file(folder, _LAST_MARKDOWN, markdown_digest(text).encode("ascii"))

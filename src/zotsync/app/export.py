@@ -26,11 +26,9 @@ from zotsync.adapters.bibtex import (
     csl_item,
     render_bib,
 )
+from zotsync.adapters.caches import CACHE_DIR, JsonCache, content_key
 from zotsync.adapters.config import Config, ListConfig
 from zotsync.adapters.yaml_store import (
-    CACHE_DIR,
-    JsonCache,
-    content_key,
     finish_pending_save,
     load_list,
     load_mapping,

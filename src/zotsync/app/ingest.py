@@ -11,15 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from zotsync.adapters.caches import last_markdown, markdown_digest, remember_markdown
 from zotsync.adapters.config import ListConfig
 from zotsync.adapters.markdown_list import read_list, render_list
-from zotsync.adapters.yaml_store import (
-    last_markdown,
-    load_list,
-    markdown_digest,
-    remember_markdown,
-    save_list,
-)
+from zotsync.adapters.yaml_store import load_list, save_list
 from zotsync.app.keys import with_keys
 from zotsync.core.assemble import IngestReport, build_list
 from zotsync.core.document import ReadingList

@@ -190,7 +190,7 @@ def status_of(
 def readme_state(item: ListConfig, rendered: str) -> str:
     """current, stale (edited by hand since the last render or ingest), unknown, missing
     or none (the list has no README)."""
-    from zotsync.adapters.yaml_store import last_markdown, markdown_digest
+    from zotsync.adapters.caches import last_markdown, markdown_digest
 
     if item.markdown is None:
         return "none"

@@ -155,7 +155,7 @@ def _download(url: str, cache: Path) -> Path:
     import urllib.error
     import urllib.request
 
-    from zotsync.adapters.yaml_store import atomic_write
+    from zotsync.adapters.files import atomic_write
 
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
