@@ -158,3 +158,17 @@ def test_no_private_names_cross_modules() -> None:
                     if a.name.startswith("_") and not a.name.startswith("__")
                 ]
     assert crossing == []
+
+
+def test_docs_architecture_names_every_module() -> None:
+    """docs/architecture.md is where a newcomer starts: its tree names every module."""
+    text = (REPO / "docs" / "architecture.md").read_text()
+    missing = [
+        module
+        for module, path in MODULES.items()
+        if path.name != "__init__.py"
+        and ".sandbox." not in module
+        and module != "zotsync.__main__"
+        and path.name not in text
+    ]
+    assert missing == []
