@@ -6,7 +6,7 @@
     zotsync.adapters    one module per outside thing, the only importer of its library
     zotsync.sandbox     the embedded Zotero server (beside the adapters)
     zotsync.app         use cases the CLI calls
-    zotsync.cli         click: parse options, call a use case, print its report
+    zotsync.cli         click: parse options, call a use case, print its report (a package)
 
 Each layer imports only layers below it (lazy imports inside functions included); there
 are no import cycles between modules.
@@ -35,7 +35,7 @@ OWNER = {  # an outside library -> the only modules that may import it
     "httpx": {"zotsync.adapters.zotero_http"},
     "keyring": {"zotsync.adapters.credentials"},
     "bibtexparser": {"zotsync.adapters.bibtex"},
-    "click": {"zotsync.cli"},
+    "click": {"zotsync.cli"},  # the package: every command module
 }
 IO_CALLS = {"open", "print", "input"}
 IO_MODULES = {"os", "pathlib", "subprocess", "socket", "shutil", "tempfile", "sqlite3", "http"}
@@ -122,7 +122,8 @@ def test_each_outside_library_is_imported_by_its_adapter_only() -> None:
     for module, path in MODULES.items():
         for name in imports(path):
             owners = OWNER.get(name.split(".")[0])
-            assert owners is None or module in owners, f"{module} imports {name}"
+            owned = owners is None or any(module == o or module.startswith(f"{o}.") for o in owners)
+            assert owned, f"{module} imports {name}"
 
 
 def test_there_are_no_import_cycles() -> None:
