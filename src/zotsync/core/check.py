@@ -90,85 +90,89 @@ def check_list(
     venues: VenueTable,
     frame_path: str,
 ) -> list[Finding]:
+    """Every finding, entry by entry in list order, then the frame's lines."""
     findings: list[Finding] = []
-
-    def add(entry: Entry, code: str, message: str) -> None:
-        path, line = where.get(entry.id, ("?", 0))
-        findings.append(Finding(path, line, code, message, rendered.entry_lines.get(entry.id)))
-
     keys_seen: dict[str, Entry] = {}
     citation_keys: dict[str, Entry] = {}
     for _section, entry in reading_list.entries():
-        label = f"{entry.id!r}"
-        if not entry.title.strip():
-            add(entry, "empty-title", f"entry {label} has no title")
-        if not entry.url:
-            add(entry, "empty-url", f"{label} has an empty link: () — no URL for the paper")
-        elif (problem := url_problem(entry.url)) is not None:
-            add(entry, problem[0], problem[1])
-        for link_label, url in entry.links:
-            if (problem := url_problem(url)) is not None:
-                add(entry, problem[0], f"[{link_label}] {problem[1]}")
-        for field_name, value in _texts(entry):
-            if (fixed := mojibake_fix(value)) is not None:
-                add(entry, "mojibake", f"{field_name} {value!r} looks like mojibake of {fixed!r}")
-        if entry.year is None and entry.kind == "":
-            add(entry, "missing-year", f"{label} has no year")
-        if entry.venue:
-            if (close := venues.close_spelling(entry.venue)) is not None:
-                add(entry, "venue-case", f"venue {entry.venue!r} is spelled {close.key!r}")
-            elif venues.lookup(entry.venue) is None:
-                add(entry, "unknown-venue", f"venue {entry.venue!r} is not in the mapping")
-        if entry.citation_key:
-            other = citation_keys.setdefault(entry.citation_key, entry)
-            if other is not entry:
-                add(
-                    entry,
-                    "citation-key-collision",
-                    f"citation key {entry.citation_key!r} is also {other.id!r}'s",
-                )
-        for key in identity_keys(entry.content()):
-            other = keys_seen.setdefault(key, entry)
-            if other is not entry:
-                path, line = where.get(other.id, ("?", 0))
-                kind = key.split(":", 1)[0]
-                add(
-                    entry,
-                    "duplicate",
-                    f"{label} is listed twice: same {kind} as {other.id!r} ({path}:{line})",
-                )
-                break
+        found = _entry_problems(entry, venues)
+        found += _clashes(entry, where, keys_seen, citation_keys)
+        path, line = where.get(entry.id, ("?", 0))
+        shown = rendered.entry_lines.get(entry.id)
+        findings.extend(Finding(path, line, code, message, shown) for code, message in found)
+    findings.extend(_frame_findings(reading_list, rendered, frame_path))
+    return findings
 
+
+def _entry_problems(entry: Entry, venues: VenueTable) -> list[tuple[str, str]]:
+    """(code, message) of what is wrong with one entry on its own."""
+    label = f"{entry.id!r}"
+    found: list[tuple[str, str]] = []
+    if not entry.title.strip():
+        found.append(("empty-title", f"entry {label} has no title"))
+    if not entry.url:
+        found.append(("empty-url", f"{label} has an empty link: () — no URL for the paper"))
+    elif (problem := url_problem(entry.url)) is not None:
+        found.append(problem)
+    for link_label, url in entry.links:
+        if (problem := url_problem(url)) is not None:
+            found.append((problem[0], f"[{link_label}] {problem[1]}"))
+    for field_name, value in _texts(entry):
+        if (fixed := mojibake_fix(value)) is not None:
+            found.append(("mojibake", f"{field_name} {value!r} looks like mojibake of {fixed!r}"))
+    if entry.year is None and entry.kind == "":
+        found.append(("missing-year", f"{label} has no year"))
+    if entry.venue:
+        if (close := venues.close_spelling(entry.venue)) is not None:
+            found.append(("venue-case", f"venue {entry.venue!r} is spelled {close.key!r}"))
+        elif venues.lookup(entry.venue) is None:
+            found.append(("unknown-venue", f"venue {entry.venue!r} is not in the mapping"))
+    return found
+
+
+def _clashes(
+    entry: Entry,
+    where: dict[str, tuple[str, int]],
+    keys_seen: dict[str, Entry],
+    citation_keys: dict[str, Entry],
+) -> list[tuple[str, str]]:
+    """An entry's citation key or identity already taken by an earlier entry."""
+    found: list[tuple[str, str]] = []
+    if entry.citation_key:
+        other = citation_keys.setdefault(entry.citation_key, entry)
+        if other is not entry:
+            message = f"citation key {entry.citation_key!r} is also {other.id!r}'s"
+            found.append(("citation-key-collision", message))
+    for key in identity_keys(entry.content()):
+        other = keys_seen.setdefault(key, entry)
+        if other is not entry:
+            path, line = where.get(other.id, ("?", 0))
+            kind = key.split(":", 1)[0]
+            message = f"{entry.id!r} is listed twice: same {kind} as {other.id!r} ({path}:{line})"
+            found.append(("duplicate", message))
+            break
+    return found
+
+
+def _frame_findings(
+    reading_list: ReadingList, rendered: Rendered, frame_path: str
+) -> Iterable[Finding]:
+    """Placeholders and mojibake in the lines around the entries."""
     for index, frame_line in enumerate(reading_list.frame):
         if not isinstance(frame_line, Verbatim):
             continue
         text = frame_line.text.rstrip("\r\n")
+        shown = rendered.frame_lines.get(index)
         placeholder: str | None = None
         if _EMPTY_BULLET.match(text):
             placeholder = "an empty list item"
         elif (found := _PLACEHOLDER.search(text)) is not None:
             placeholder = f"placeholder text {found.group(1)!r}: {text.strip()!r}"
         if placeholder:
-            findings.append(
-                Finding(
-                    frame_path,
-                    index + 1,
-                    "placeholder",
-                    placeholder,
-                    rendered.frame_lines.get(index),
-                )
-            )
+            yield Finding(frame_path, index + 1, "placeholder", placeholder, shown)
         if (fixed := mojibake_fix(text)) is not None:
-            findings.append(
-                Finding(
-                    frame_path,
-                    index + 1,
-                    "mojibake",
-                    f"{text.strip()!r} looks like mojibake of {fixed.strip()!r}",
-                    rendered.frame_lines.get(index),
-                )
-            )
-    return findings
+            message = f"{text.strip()!r} looks like mojibake of {fixed.strip()!r}"
+            yield Finding(frame_path, index + 1, "mojibake", message, shown)
 
 
 def _texts(entry: Entry) -> Iterable[tuple[str, str]]:

@@ -179,7 +179,22 @@ def _new_section_place(
     return at, level
 
 
-def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str]) -> Rendered:
+@dataclass
+class _Chunks:
+    """The output so far: text chunks, and which chunk holds which entry or frame line."""
+
+    texts: list[str] = field(default_factory=list)
+    entry_at: dict[int, str] = field(default_factory=dict)  # chunk -> entry id
+    frame_at: dict[int, int] = field(default_factory=dict)  # chunk -> frame line index
+    placed: set[str] = field(default_factory=set)
+    region_start: dict[str, int] = field(default_factory=dict)  # section slug -> chunk
+    last_slot: dict[str, tuple[int, str]] = field(default_factory=dict)  # -> (after, prefix)
+
+
+EntryText = Callable[[Entry, Section], str]
+
+
+def render(reading_list: ReadingList, entry_text: EntryText) -> Rendered:
     """The list's Markdown: the frame with each slot filled in.
 
     An entry is written at its slot while the slot lies in the entry's section.  Entries with
@@ -187,57 +202,80 @@ def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str
     heading, in the section's style; a section the frame does not know gets a heading at the
     end.  A slot whose entry is gone takes one of the blank lines around it with it.
     """
-    newline = reading_list.newline
     home: dict[str, tuple[Section, Entry]] = {}
     for section, entry in reading_list.entries():
         home.setdefault(entry.id, (section, entry))
-    chunks: list[str] = []
-    chunk_entry: dict[int, str] = {}
-    chunk_frame: dict[int, int] = {}
-    placed: set[str] = set()
-    region_start: dict[str, int] = {}
-    last_slot: dict[str, tuple[int, str]] = {}
+    chunks = _fill_slots(reading_list, home, entry_text)
+    inserts = _new_entries(reading_list, home, chunks, entry_text)
+    if inserts:
+        chunks = _with_inserts(chunks, inserts, reading_list.newline)
+    result = Rendered("")
+    _number_lines(chunks, reading_list.newline, result)
+    text = "".join(chunks.texts)
+    if not reading_list.final_newline:
+        text = text.removesuffix(reading_list.newline)
+    result.text = text
+    return result
+
+
+def _fill_slots(
+    reading_list: ReadingList, home: dict[str, tuple[Section, Entry]], entry_text: EntryText
+) -> _Chunks:
+    """The frame's lines with each slot whose entry is still in that section filled in."""
+    chunks = _Chunks()
     current = ""
     dropped_blank_pending = False
     for index, line in enumerate(reading_list.frame):
         if isinstance(line, SectionMark):
             current = line.slug
-            region_start.setdefault(current, len(chunks))
+            chunks.region_start.setdefault(current, len(chunks.texts))
             continue
         if isinstance(line, Slot):
             found = home.get(line.entry_id)
-            if found and found[0].slug == current and line.entry_id not in placed:
+            if found and found[0].slug == current and line.entry_id not in chunks.placed:
                 section, entry = found
-                chunk_entry[len(chunks)] = entry.id
-                chunks.append(line.prefix + entry_text(entry, section) + line.terminator)
-                placed.add(entry.id)
-                last_slot[current] = (len(chunks), line.prefix)
-            elif chunks and not chunks[-1].strip():
+                chunks.entry_at[len(chunks.texts)] = entry.id
+                chunks.texts.append(line.prefix + entry_text(entry, section) + line.terminator)
+                chunks.placed.add(entry.id)
+                chunks.last_slot[current] = (len(chunks.texts), line.prefix)
+            elif chunks.texts and not chunks.texts[-1].strip():
                 dropped_blank_pending = True
             continue
         if dropped_blank_pending and not line.text.strip():
             dropped_blank_pending = False
             continue
         dropped_blank_pending = False
-        chunk_frame[len(chunks)] = index
-        chunks.append(line.text)
+        chunks.frame_at[len(chunks.texts)] = index
+        chunks.texts.append(line.text)
+    return chunks
 
-    # New entries go after the section's last placed entry (or its heading): position -> lines.
+
+def _new_entries(
+    reading_list: ReadingList,
+    home: dict[str, tuple[Section, Entry]],
+    chunks: _Chunks,
+    entry_text: EntryText,
+) -> dict[int, list[tuple[str, str]]]:
+    """Entries without a slot, after their section's last placed entry (or its heading):
+    position -> (entry id or "" for a heading, text)."""
+    newline = reading_list.newline
     inserts: dict[int, list[tuple[str, str]]] = {}
     for section in reading_list.sections:
-        new = [e for e in section.entries if e.id not in placed and home[e.id][0] is section]
+        new = [e for e in section.entries if e.id not in chunks.placed and home[e.id][0] is section]
         if not new:
             continue
         style = section.style
         gap = newline if style.blank_between else ""
-        if section.slug in last_slot:
-            position, previous = last_slot[section.slug]
-        elif section.slug in region_start:
-            position, previous = region_start[section.slug], None
+        previous: str | None
+        if section.slug in chunks.last_slot:
+            position, previous = chunks.last_slot[section.slug]
+        elif section.slug in chunks.region_start:
+            position, previous = chunks.region_start[section.slug], None
         else:
-            position, level = _new_section_place(section, reading_list, chunks, region_start)
-            title = markdown_heading((section.path or ("",))[-1])
-            heading = "#" * level + " " + title
+            position, level = _new_section_place(
+                section, reading_list, chunks.texts, chunks.region_start
+            )
+            heading = "#" * level + " " + markdown_heading((section.path or ("",))[-1])
             previous = None
             inserts.setdefault(position, []).append(("", f"{newline}{heading}{newline}"))
         for entry in new:
@@ -245,41 +283,42 @@ def render(reading_list: ReadingList, entry_text: Callable[[Entry, Section], str
             previous = bullet
             text = f"{gap}{bullet}{entry_text(entry, section)}{newline}"
             inserts.setdefault(position, []).append((entry.id, text))
-            placed.add(entry.id)
+            chunks.placed.add(entry.id)
+    return inserts
 
-    result = Rendered("")
-    if inserts:
-        # A chunk that ends without a newline (the last line) gets one before an insert.
-        merged: list[str] = []
-        moved_entry: dict[int, str] = {}
-        moved_frame: dict[int, int] = {}
-        for i in range(len(chunks) + 1):
-            for entry_id, text in inserts.get(i, ()):
-                if merged and not merged[-1].endswith(("\n", "\r")):
-                    merged[-1] += newline
-                if entry_id:
-                    moved_entry[len(merged)] = entry_id
-                merged.append(text)
-            if i < len(chunks):
-                if i in chunk_entry:
-                    moved_entry[len(merged)] = chunk_entry[i]
-                if i in chunk_frame:
-                    moved_frame[len(merged)] = chunk_frame[i]
-                merged.append(chunks[i])
-        chunks, chunk_entry, chunk_frame = merged, moved_entry, moved_frame
+
+def _with_inserts(
+    chunks: _Chunks, inserts: dict[int, list[tuple[str, str]]], newline: str
+) -> _Chunks:
+    """The chunks with the inserts at their positions (a chunk that ends without a newline,
+    the last line, gets one before an insert)."""
+    merged = _Chunks(placed=chunks.placed)
+    for i in range(len(chunks.texts) + 1):
+        for entry_id, text in inserts.get(i, ()):
+            if merged.texts and not merged.texts[-1].endswith(("\n", "\r")):
+                merged.texts[-1] += newline
+            if entry_id:
+                merged.entry_at[len(merged.texts)] = entry_id
+            merged.texts.append(text)
+        if i < len(chunks.texts):
+            if i in chunks.entry_at:
+                merged.entry_at[len(merged.texts)] = chunks.entry_at[i]
+            if i in chunks.frame_at:
+                merged.frame_at[len(merged.texts)] = chunks.frame_at[i]
+            merged.texts.append(chunks.texts[i])
+    return merged
+
+
+def _number_lines(chunks: _Chunks, newline: str, result: Rendered) -> None:
+    """Where each entry and frame line lands in the output (1-based)."""
     line_no = 1
-    for i, chunk in enumerate(chunks):
-        if i in chunk_entry:
+    for i, chunk in enumerate(chunks.texts):
+        if i in chunks.entry_at:
             # An inserted entry may start with the blank line that separates it.
             blank = chunk.startswith(newline) and chunk.strip() != ""
-            result.entry_lines[chunk_entry[i]] = line_no + (1 if blank else 0)
-        elif i in chunk_frame:
-            result.frame_lines[chunk_frame[i]] = line_no
+            result.entry_lines[chunks.entry_at[i]] = line_no + (1 if blank else 0)
+        elif i in chunks.frame_at:
+            result.frame_lines[chunks.frame_at[i]] = line_no
         line_no += chunk.count("\n")
         if "\r" in chunk:
             line_no += chunk.count("\r") - chunk.count("\r\n")
-    text = "".join(chunks)
-    if not reading_list.final_newline:
-        text = text.removesuffix(newline)
-    result.text = text
-    return result
