@@ -119,7 +119,8 @@ def main(argv: list[str]) -> None:
             print(f"| {name} | {row[0]} | {row[1]} | {row[2]} | {row[3]} ({row[3] / row[2]:.0%}) |")
             all_rows = [a + b for a, b in zip(all_rows, row, strict=True)]
         seen, found, scored, good = all_rows
-        print(f"| all | {seen} | {found} ({found / seen:.0%}) | {scored} | {good} ({good / scored:.0%}) |")
+        share = f"{found} ({found / seen:.0%}) | {scored} | {good} ({good / scored:.0%})"
+        print(f"| all | {seen} | {share} |")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ MINIMUM_ENTRIES = {
     "DWCTOD__CVPR2024-Papers-with-Code-Demo": 0,
     "TheShadow29__awesome-grounding": 20,
     "Yutong-Zhou-cv__Awesome-Text-to-Image": 0,
-    "jingyi0000__VLM_survey": 1,
-    "yunlong10__Awesome-LLMs-for-Video-Understanding": 2,
+    "jingyi0000__VLM_survey": 270,  # tables: one entry per row
+    "yunlong10__Awesome-LLMs-for-Video-Understanding": 235,  # tables
     "000_938e40997f199ab1": 112,
     "002_2a32333d63d8003f": 8,
     "diff-usion__Awesome-Diffusion-Models": 2900,

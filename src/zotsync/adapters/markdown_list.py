@@ -24,6 +24,14 @@ from zotsync.adapters.markdown_entry import (
     render_entry,
     scan,
 )
+from zotsync.adapters.markdown_table import (
+    column_roles,
+    is_delimiter,
+    parse_row,
+    render_row,
+    split_row,
+    table_kind,
+)
 from zotsync.core.document import (
     FrameLine,
     ReadingList,
@@ -166,6 +174,8 @@ class _Reader:
         return True
 
     def _paragraph(self, start: int, end: int) -> None:
+        if self._table(start, end):
+            return
         prefix_len = len(self.lines[start]) - len(self.lines[start].lstrip(" "))
         if self._try_block(start, end, prefix_len, end):
             return
@@ -182,6 +192,32 @@ class _Reader:
             singles.append((line, indent, parsed, text))
         for line, indent, parsed, text in singles:
             self._add(line, line + 1, indent, parsed, text)
+
+    def _table(self, start: int, end: int) -> bool:
+        """A table whose header names a title column: each row with a title an entry."""
+        if end - start < 3 or not is_delimiter(self.lines[start + 1]):
+            return False
+        header = self.lines[start]
+        roles = column_roles(header)
+        if roles is None:
+            return False
+        rows = [split_row(self.lines[line]) for line in range(start + 2, end)]
+        cells = [c for row in rows if row is not None for c in row.cells]
+        titles = [row.cells[roles.index("title")] for row in rows if row and len(row.cells) > 1]
+        bold = sum(cell.strip().startswith("[**") for cell in titles) * 2 > len(titles)
+        style = EntryStyle(
+            title="bold_link" if bold else "link",
+            blank_between=False,
+            columns=roles,
+            cell_pad=" " if sum(c.startswith(" ") for c in cells) * 2 > len(cells) else "",
+            row_kind=table_kind(header, roles),
+        )
+        for line in range(start + 2, end):
+            text = self.lines[line].rstrip("\r\n")
+            content = parse_row(text, style)
+            if content is not None:
+                self._add(line, line + 1, 0, ParsedEntry(content, style), text)
+        return True
 
     def read(self) -> ParsedList:
         tokens = self.tokens
@@ -286,7 +322,24 @@ class _Reader:
         groups.append((tok.level, parent))
         self._enter(first.map[1], (*parent, name))
 
+    def _one_style_of_rows(self) -> None:
+        """A section's table rows are entries only if they are all it holds, all under one
+        header (rows of another table, or rows beside list items, stay in the frame as
+        they are: one section writes one kind of entry)."""
+        kinds: dict[str, Counter[EntryStyle | None]] = {}
+        for span in self.spans:
+            style = span.item.parsed.style
+            kinds.setdefault(span.section, Counter())[style if style.columns else None] += 1
+        keep = {section: found.most_common(1)[0][0] for section, found in kinds.items()}
+        self.spans = [
+            span
+            for span in self.spans
+            if (span.item.parsed.style if span.item.parsed.style.columns else None)
+            == keep[span.section]
+        ]
+
     def _result(self) -> ParsedList:
+        self._one_style_of_rows()
         frame: list[FrameLine] = []
         items: list[ParsedItem] = []
         spans = {span.start: span for span in self.spans}
@@ -327,6 +380,15 @@ class _Reader:
             seen = slots.get(section.slug, [])
             if not seen:
                 continue
+            table = seen[0][1].parsed.style
+            if table.columns:  # one table style per section (see _one_style_of_rows)
+                section.style = table
+                weights[table] += len(seen)
+                for _, item, _ in seen:
+                    same = render_row(item.parsed.content, table) == item.text
+                    item.markdown = "" if same else item.text
+                    item.style_checked = True
+                continue
             bullet = Counter(prefix for prefix, _, _ in seen).most_common(1)[0][0]
             blank = sum(b for _, _, b in seen) * 2 >= len(seen) if len(seen) > 1 else not bullet
             frame_style = EntryStyle(bullet=bullet, blank_between=blank)
@@ -355,6 +417,10 @@ def read_list(text: str) -> ParsedList:
 
 def entry_markdown(entry: Entry, section: Section) -> str:
     """An entry's Markdown: its kept source while that still says the same, else rendered."""
+    if section.style.columns:
+        if entry.markdown and parse_row(entry.markdown, section.style) == entry.content():
+            return entry.markdown
+        return render_row(entry.content(), section.style, entry.markdown)
     if entry.markdown:
         parsed = parse_entry_text(entry.markdown)
         if parsed is not None and parsed.content == entry.content():

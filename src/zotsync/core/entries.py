@@ -106,6 +106,11 @@ class EntryStyle:
     author_sep: str = ", "
     author_last: str = ", and "
     blank_between: bool = True
+    # A table's rows (see zotsync.adapters.markdown_table): each column's role, the blank
+    # inside a new cell, and the kind the table's header gives its rows ("dataset").
+    columns: tuple[str, ...] = ()
+    cell_pad: str = ""
+    row_kind: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -137,6 +142,12 @@ class EntryStyle:
             raise ValueError("separators and bullets must be text")
         if self.title not in TITLE_FORMS:
             raise ValueError(f"title must be one of {', '.join(TITLE_FORMS)}")
+        if not set(self.columns) <= set(COLUMN_ROLES) or (
+            self.columns and self.columns.count("title") != 1
+        ):
+            raise ValueError(f"columns must be {', '.join(COLUMN_ROLES)}, one of them title")
+        if self.cell_pad not in ("", " ") or not isinstance(self.row_kind, str):
+            raise ValueError("cell_pad is one blank or none; row_kind is text")
         if not set(self.parts) <= set(PARTS):
             raise ValueError(f"parts must be names among {', '.join(PARTS)}")
         if len(self.seps) != len(self.parts):
@@ -163,6 +174,7 @@ DATE_FORMS = (
     "{venue}",
 )
 LINK_FORMS = ("[[{label}]]({url})", "[[{label}]({url})]", "[{label}]({url})")
+COLUMN_ROLES = ("title", "alias", "venue", "date", "links", "other")
 TITLE_FORMS = ("link", "bold", "bold_link", "label", "plain")
 PARTS = ("date", "links", "authors", "note")
 AUTHORS_FORMS = ("{authors}", "*{authors}*")
