@@ -364,14 +364,68 @@ def _title_piece(pieces: list[Piece]) -> tuple[str, str, str, str, int] | None:
     return None
 
 
+LABELLED_URL = re.compile(
+    r"^[ \t]*[-*+][ \t]+(?P<label>[^:：\n]{1,40}?)[ \t]*[:：][ \t]*(?P<value>\S*)[ \t]*\r?$"
+)
+_NO_LINK = {"", "none", "-", "n/a", "null", "todo", "暂无", "无"}
+_PAPER_WORDS = ("paper", "pdf", "arxiv", "论文")
+
+
+def bold_title_line(line: str) -> str | None:
+    """The title of a line that is only bold text (``**Title**``), else None."""
+    pieces = scan(line.strip())
+    if len(pieces) != 1 or pieces[0].kind != "bold" or pieces[0].children is None:
+        return None
+    return " ".join(plain_text(pieces[0].children).split()) or None
+
+
+def parse_link_list(text: str) -> ParsedEntry | None:
+    """``**Title**`` on its own line, then bullets ``- Label: URL`` (``None`` where there is
+    no link): one entry, its URL the bullet labelled paper/pdf/arXiv (else the first)."""
+    first, _, rest = text.partition("\n")
+    title = bold_title_line(first.rstrip("\r"))
+    lines = rest.split("\n")
+    if title is None or not rest.strip():
+        return None
+    items = []
+    for line in lines:
+        if not line.strip():
+            continue
+        found = LABELLED_URL.match(line)
+        if found is None:
+            return None
+        items.append((found.group("label"), found.group("value")))
+    urls = [(label, value) for label, value in items if value.casefold() not in _NO_LINK]
+    if not all(value.startswith(("http://", "https://")) for _, value in urls):
+        return None
+    papers = [
+        n for n, (label, _) in enumerate(urls) if any(w in label.casefold() for w in _PAPER_WORDS)
+    ]
+    paper = papers[0] if papers else (0 if urls else None)
+    url_label, url = urls.pop(paper) if paper is not None else ("", "")
+    first_bullet = next(n for n, line in enumerate(lines) if line.strip())
+    style = EntryStyle(
+        title="bold",
+        parts=("links",),
+        seps=("\n" * (first_bullet + 1),),
+        link_form="- {label}: {url}",
+        link_sep="\n",
+        url_label=url_label,
+    )
+    return ParsedEntry(EntryContent(title=title, url=url, links=tuple(urls)), style)
+
+
 def parse_entry_text(text: str) -> ParsedEntry | None:
     """Fields and own style of an entry's text, or None if the text is not an entry.
 
     An entry starts with its title (a link, bold text, a ``[[Kind--Title]](url)`` link, or a
-    plain title followed by an extra link) and has at least one link, possibly empty ``()``.
+    plain title followed by an extra link) and has at least one link, possibly empty ``()``;
+    or it is a bold title over bullets of bare URLs (:func:`parse_link_list`).
     """
     if not text or text[0].isspace():
         return None
+    if text.startswith("**") and "\n" in text and (listed := parse_link_list(text)):
+        return listed
     pieces = _merge_wrapped_links(scan(text))
     head = _title_piece(pieces)
     if head is None:

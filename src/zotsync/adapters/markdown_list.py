@@ -17,7 +17,9 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from zotsync.adapters.markdown_entry import (
+    LABELLED_URL,
     ParsedEntry,
+    bold_title_line,
     infer_style,
     parse_entry_text,
     plain_text,
@@ -137,6 +139,7 @@ class _Reader:
         self.sections[TOP_SLUG] = ParsedSection(TOP_SLUG, ())
         self.slug_of_path[()] = TOP_SLUG
         self.marks[0] = TOP_SLUG  # entries before the first heading; dropped if there are none
+        self.consumed_until = 0  # lines an entry took beyond its own block (a link list)
 
     # -- sections
 
@@ -177,6 +180,8 @@ class _Reader:
         if self._table(start, end):
             return
         prefix_len = len(self.lines[start]) - len(self.lines[start].lstrip(" "))
+        if end - start == 1 and self._link_list(start, prefix_len):
+            return
         if self._try_block(start, end, prefix_len, end):
             return
         if end - start < 2:
@@ -192,6 +197,29 @@ class _Reader:
             singles.append((line, indent, parsed, text))
         for line, indent, parsed, text in singles:
             self._add(line, line + 1, indent, parsed, text)
+
+    def _link_list(self, start: int, prefix_len: int) -> bool:
+        """A bold title line over bullets of bare labelled URLs (``- Code: https://…``): one
+        entry over all of them; the bullets' list is then not read again."""
+        if bold_title_line(self.lines[start]) is None:
+            return False
+        last = line = start + 1
+        while line < len(self.lines):
+            if not self.lines[line].strip():
+                line += 1
+            elif LABELLED_URL.match(self.lines[line].rstrip("\n")):
+                line = last = line + 1
+            else:
+                break
+        if last == start + 1:
+            return False
+        text = _entry_at(self.lines, start, last, prefix_len)
+        parsed = parse_entry_text(text)
+        if parsed is None:
+            return False
+        self._add(start, last, prefix_len, parsed, text)
+        self.consumed_until = last
+        return True
 
     def _table(self, start: int, end: int) -> bool:
         """A table whose header names a title column: each row with a title an entry."""
@@ -244,6 +272,9 @@ class _Reader:
                     skip_to_level = None
                 i += 1
                 continue
+            if tok.type == "bullet_list_open" and tok.map and tok.map[0] < self.consumed_until:
+                i = self._close_of(tokens, i) + 1  # the bullets of an entry's link list
+                continue
             if tok.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
                 containers.append(tok.type)
             elif tok.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
@@ -270,6 +301,16 @@ class _Reader:
                     self._enter(close_line, back_to)
             i += 1
         return self._result()
+
+    @staticmethod
+    def _close_of(tokens: list[Token], open_index: int) -> int:
+        """The index of the token that closes the one opened at ``open_index``."""
+        depth = 0
+        for j in range(open_index, len(tokens)):
+            depth += tokens[j].nesting
+            if depth == 0:
+                return j
+        return len(tokens) - 1
 
     def _item_end(self, tokens: list[Token], close_index: int) -> int | None:
         """The line after the list item closed at ``close_index`` (None at the end)."""

@@ -173,7 +173,12 @@ DATE_FORMS = (
     "{year}",
     "{venue}",
 )
-LINK_FORMS = ("[[{label}]]({url})", "[[{label}]({url})]", "[{label}]({url})")
+LINK_FORMS = (
+    "[[{label}]]({url})",
+    "[[{label}]({url})]",
+    "[{label}]({url})",
+    "- {label}: {url}",  # a bullet under a bold title: "- Paper: https://…"
+)
 COLUMN_ROLES = ("title", "alias", "venue", "date", "links", "other")
 TITLE_FORMS = ("link", "bold", "bold_link", "label", "plain")
 PARTS = ("date", "links", "authors", "note")
