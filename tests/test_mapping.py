@@ -132,3 +132,16 @@ def test_entry_item_entry_round_trip(title, venue, year, authors, url, kind, not
     data = item_fields(entry, MAPPING, "list")
     validate(data)
     assert content_of_item(data, MAPPING, ()) == entry.content()
+
+
+def test_the_default_table_knows_the_common_venues_and_types_journals() -> None:
+    mapping = load_mapping(None)
+    conferences = ["KDD", "WWW", "UAI", "SDM", "ICDE", "CIKM", "SIGIR", "BMVC", "WACV", "CoRL"]
+    for venue in conferences:
+        assert mapping.item_type(Entry(id="x", title="T", venue=venue)) == "conferencePaper"
+    journals = ["TKDE", "TNN", "IEEE TNN", "J. Chem. Inf. Model.", "IEEE Transactions on X"]
+    for venue in journals:
+        assert mapping.item_type(Entry(id="x", title="T", venue=venue)) == "journalArticle"
+    assert mapping.item_type(Entry(id="x", title="T", venue="Some Workshop")) == "conferencePaper"
+    assert mapping.item_type(Entry(id="x", title="T", venue="arXiv preprint")) == "preprint"
+    assert mapping.item_type(Entry(id="x", title="T", kind="dataset")) == "dataset"

@@ -105,8 +105,22 @@ class Mapping:
             return self.kinds[entry.kind]
         if entry.venue:
             venue = self.venues.lookup(entry.venue) or self.venues.close_spelling(entry.venue)
-            return venue.item_type if venue else self.unknown_venue_type
+            if venue is not None:
+                return venue.item_type
+            return "journalArticle" if journal_like(entry.venue) else self.unknown_venue_type
         return "preprint" if arxiv_id(entry.url) else self.no_venue_type
+
+
+_JOURNAL_LIKE = re.compile(
+    r"\b(?:journal|transactions|trans\.|letters|magazine|reviews?)\b|(?:^|\s)J\.\s|^(?:IEEE|ACM) T",
+    re.IGNORECASE,
+)
+
+
+def journal_like(venue: str) -> bool:
+    """Whether a venue the table does not know names a journal (``J. Chem. Inf. Model.``,
+    ``IEEE Transactions on …``, ``IEEE TNN``): its papers are journal articles."""
+    return bool(_JOURNAL_LIKE.search(venue))
 
 
 def marker_of(list_name: str, entry_id: str) -> str:
