@@ -6,7 +6,7 @@
 A truth file is a JSON list of entries, each with ``file`` (``dev/<list>/README.md`` under
 ``corpora/lists/``, or ``seed/<name>`` under ``seeds/``; or a path relative to the truth
 file), ``line`` (where the entry starts, 1-based) and the labels ``title``, ``url``,
-``venue``, ``year``, ``authors``, ``links``, ``kind`` (rules: ``lists-truth/README.md``).
+``venue``, ``year``, ``authors``, ``et_al``, ``links``, ``kind`` (rules: ``lists-truth/README.md``).
 An entry is *recognised* when ingest makes an entry that starts on that line.  A field is
 *right* when the entry has the labelled value: whitespace-normalised; venue and link labels
 without case or punctuation; fields labelled null or empty are not scored.  ``-v`` prints
@@ -28,7 +28,7 @@ from zotsync.core.entries import Entry
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEFAULT = SHARED / "corpora" / "lists-truth" / "dev.json"
-FIELDS = ("title", "url", "venue", "year", "authors", "links", "kind")
+FIELDS = ("title", "url", "venue", "year", "authors", "et_al", "links", "kind")
 
 
 def source_of(name: str, truth: Path) -> Path:

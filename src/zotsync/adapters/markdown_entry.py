@@ -269,6 +269,50 @@ def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(names), (", " if len(names) > 1 else None)
 
 
+_ET_AL = re.compile(r"(,?[ \t]+et\.?[ \t]*al\.?)$", re.IGNORECASE)
+_NAME_TOKEN = r"(?:[A-Z][\w'’-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|de|der|da|di|du|le|la)\b)"
+_NAME = re.compile(rf"{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,4}}")
+
+
+def authors_et_al(text: str) -> tuple[tuple[str, ...], str | None, str]:
+    """Names of an author text, the joiner before the last, and what ends the text when it
+    names only the first authors (``" et al."``), else ""."""
+    found = _ET_AL.search(text)
+    form = found.group(1) if found else ""
+    names, last = split_authors(text[: found.start()] if found else text)
+    return names, last, form
+
+
+_VENUE_WORDS = {
+    "workshop", "conference", "symposium", "proceedings", "transactions", "journal",
+    "international", "annual", "meeting", "letters", "findings", "track", "language",
+    "learning", "vision", "intelligence", "processing", "systems", "review", "society",
+}  # fmt: skip
+
+
+def looks_like_authors(text: str) -> bool:
+    """Whether a text is a list of people (``K. He et al.``, ``Ada Zeller, Bo Li``), not a
+    venue: names of capitalised words or initials, no digits, no venue words, and either
+    ``et al.`` or at least two names of two words or more (a lone venue stays a venue)."""
+    if _YEAR.search(text) or any(c.isdigit() for c in text):
+        return False
+    names, _, form = authors_et_al(text)
+    if not names or not all(_NAME.fullmatch(name) for name in names):
+        return False
+    words = [w for name in names for w in name.split()]
+    if any(w.casefold().strip(".") in _VENUE_WORDS or (len(w) > 2 and w.isupper()) for w in words):
+        return False
+    return bool(form) or (len(names) >= 2 and all(len(n.split()) >= 2 for n in names))
+
+
+def _date_then_authors(core: str) -> tuple[str, str, str] | None:
+    """``(2015), K. He et al`` -> ("(2015)", ", ", "K. He et al"): a date, then its authors."""
+    found = re.match(r"^(.*?(?:19|20)\d\d\)?)(,[ \t]+)(.+)$", core)
+    if found is None or not looks_like_authors(found.group(3)):
+        return None
+    return found.group(1), found.group(2), found.group(3)
+
+
 def plain_text(pieces: list[Piece]) -> str:
     """The text a reader sees: link labels, emphasis without its markers, escapes resolved."""
     out = []
@@ -447,6 +491,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
     link_seps: list[str] = []
     authors: tuple[str, ...] = ()
     author_last: str | None = None
+    et_al_form = ""
     authors_form = "{authors}"
     venue, year, date_form = "", None, None
     notes: list[str] = []
@@ -472,7 +517,17 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
                 pending += piece.text
                 continue
             pending += lead
-            if "date" not in parts and (_YEAR.search(core) or "links" not in parts):
+            dated = _date_then_authors(core) if "date" not in parts and not authors else None
+            if dated is not None:  # "(2015), K. He et al.": the date, then the authors
+                venue, year, date_form = parse_date(unescape(dated[0]))
+                parts.append("date")
+                seps.append(pending)
+                pending, core = dated[1], dated[2]
+            if not authors and looks_like_authors(unescape(core)):
+                authors, author_last, et_al_form = authors_et_al(unescape(core))
+                authors_form = "{authors}"
+                parts.append("authors")
+            elif "date" not in parts and (_YEAR.search(core) or "links" not in parts):
                 venue, year, date_form = parse_date(unescape(core))
                 parts.append("date")
             else:
@@ -482,7 +537,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
             pending = trail
             continue
         if piece.kind == "italic" and not authors and not _YEAR.search(piece.text):
-            authors, author_last = split_authors(plain_text(piece.children or []))
+            authors, author_last, et_al_form = authors_et_al(plain_text(piece.children or []))
             authors_form = "*{authors}*"
             parts.append("authors")
             seps.append(pending)
@@ -522,6 +577,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
         links=tuple(unique_links),
         kind=kind,
         note=" ".join(notes),
+        et_al=bool(et_al_form),
     )
     defaults = _DEFAULT_STYLE
     style = EntryStyle(
@@ -535,6 +591,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
         url_label=url_label,
         authors_form=authors_form,
         author_last=author_last or defaults.author_last,
+        et_al_form=et_al_form or defaults.et_al_form,
     )
     return ParsedEntry(content, style)
 
@@ -566,6 +623,8 @@ def _render_authors(content: EntryContent | Entry, style: EntryStyle) -> str:
         if len(names) == 1
         else style.author_sep.join(names[:-1]) + style.author_last + names[-1]
     )
+    if content.et_al:
+        joined += style.et_al_form
     return style.authors_form.format(authors=joined)
 
 

@@ -128,6 +128,8 @@ def _emit_entry(entry: Entry, out: list[str]) -> None:
     if entry.authors:
         out.append("  authors:\n")
         out.extend(f"  - {scalar(name)}\n" for name in entry.authors)
+    if entry.et_al:
+        out.append("  et_al: true\n")
     if entry.links:
         out.append("  links:\n")
         out.extend(f"    {scalar(label)}: {scalar(url)}\n" for label, url in entry.links)
@@ -364,6 +366,7 @@ _ENTRY_KEYS = [
     "venue",
     "year",
     "authors",
+    "et_al",
     "links",
     "kind",
     "note",
@@ -387,12 +390,15 @@ def _entry_record(entry: Entry, line: int) -> list[Any]:
         list(entry.tags),
         entry.citation_key,
         entry.markdown,
+        entry.et_al,
         line,
     ]
 
 
 def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
-    (eid, title, url, venue, year, authors, links, kind, note, tags, key, markdown, line) = record
+    (eid, title, url, venue, year, authors, links, kind, note, tags, key, markdown, et_al, line) = (
+        record
+    )
     entry = Entry(
         id=eid,
         title=title,
@@ -406,13 +412,14 @@ def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
         tags=tuple(tags),
         citation_key=key,
         markdown=markdown,
+        et_al=bool(et_al),
     )
     return entry, line
 
 
 def _parse_cache(folder: Path) -> JsonCache:
     """Parsed section files and ``list.yaml``, keyed by the SHA-1 of their bytes."""
-    return JsonCache(folder / CACHE_DIR / "sections.json", f"sections-{FORMAT}")
+    return JsonCache(folder / CACHE_DIR / "sections.json", f"sections-{FORMAT}-et-al")
 
 
 def _with_lines(data: bytes, records: list[list[Any]]) -> list[list[Any]]:
@@ -524,6 +531,10 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
     year = raw.get("year")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
         raise _fail(path, fields.get("year", node), f"'year' must be a number, not {year!r}")
+    et_al = raw.get("et_al", False)
+    if not isinstance(et_al, bool):
+        where = fields.get("et_al", node)
+        raise _fail(path, where, f"'et_al' must be true or false, not {et_al!r}")
     links_raw = raw.get("links") or {}
     if not isinstance(links_raw, dict):
         raise _fail(path, fields.get("links", node), "'links' must map labels to URLs")
@@ -556,6 +567,7 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
         tags=_str_list(path, fields.get("tags", node), raw.get("tags") or [], "'tags'"),
         citation_key=texts["citation_key"],
         markdown=texts["markdown"],
+        et_al=et_al,
     )
     return entry, line
 

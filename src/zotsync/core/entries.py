@@ -41,6 +41,7 @@ class Entry:
     tags: tuple[str, ...] = ()
     citation_key: str = ""
     markdown: str = ""
+    et_al: bool = False  # the list names the first authors only ("K. He et al.")
 
     @classmethod
     def from_content(cls, entry_id: str, content: EntryContent, markdown: str = "") -> Entry:
@@ -66,6 +67,7 @@ class EntryContent:
     links: tuple[tuple[str, str], ...] = ()
     kind: str = ""
     note: str = ""
+    et_al: bool = False
 
     def changed_fields(self, other: EntryContent) -> list[str]:
         return [name for name in CONTENT_FIELDS if getattr(self, name) != getattr(other, name)]
@@ -105,6 +107,7 @@ class EntryStyle:
     authors_form: str = "{authors}"
     author_sep: str = ", "
     author_last: str = ", and "
+    et_al_form: str = " et al."  # what follows the names of an entry with et_al
     blank_between: bool = True
     # A table's rows (see zotsync.adapters.markdown_table): each column's role, the blank
     # inside a new cell, and the kind the table's header gives its rows ("dataset").
@@ -136,6 +139,7 @@ class EntryStyle:
             self.url_label,
             self.author_sep,
             self.author_last,
+            self.et_al_form,
             *self.seps,
         )
         if not all(isinstance(text, str) for text in texts):
