@@ -64,14 +64,16 @@ label = st.sampled_from(["code", "blog", "video", "homepage", "project", "slides
 @st.composite
 def contents(draw: st.DrawFn, style: EntryStyle) -> EntryContent:
     links = draw(st.lists(st.tuples(label, url), max_size=3, unique_by=lambda pair: pair[0]))
+    authors = (
+        tuple(draw(st.lists(author, max_size=4))) if style.authors_form != "{authors}" else ()
+    )
     return EntryContent(
         title=draw(title),
         url=draw(url),
         venue=draw(venue) if style.title != "label" else "",
         year=draw(st.none() | st.integers(1950, 2099)) if style.title != "label" else None,
-        authors=tuple(draw(st.lists(author, max_size=4)))
-        if style.authors_form != "{authors}"
-        else (),
+        authors=authors,
+        et_al=draw(st.booleans()) if authors else False,
         links=tuple(links) if style.title != "label" else (),
         kind=draw(st.sampled_from(["", "Blog", "Youtube"])) if style.title == "label" else "",
     )
@@ -159,6 +161,7 @@ def test_section_files_load_back_as_the_same_entries(data: st.DataObject) -> Non
             tags=tuple(r[9]),
             citation_key=r[10],
             markdown=r[11],
+            et_al=r[12],
         )
         for r in record["entries"]
     ]
