@@ -17,6 +17,7 @@ from zotsync.adapters.markdown_list import read_list, render_list
 from zotsync.adapters.yaml_store import load_list, save_list
 from zotsync.app.keys import with_keys
 from zotsync.core.assemble import IngestReport, build_list
+from zotsync.core.check import unread_lines
 from zotsync.core.document import ReadingList
 from zotsync.errors import UserError
 
@@ -27,6 +28,7 @@ class Ingested:
     report: IngestReport
     files: list[str]  # the files written (or that would be)
     updated: bool  # the list existed: the report says what changed
+    unread: list[int]  # lines of the Markdown with a link that are no entry
 
     @property
     def total(self) -> int:
@@ -53,7 +55,8 @@ def ingest_markdown(
     written = save_list(entries, reading_list, dry_run=dry_run)
     if not dry_run:
         remember_markdown(entries, text)
-    return Ingested(reading_list, report, written, existing is not None)
+    unread = unread_lines(reading_list, render_list(reading_list))
+    return Ingested(reading_list, report, written, existing is not None, unread)
 
 
 def _refuse_if_entries_edited(

@@ -123,6 +123,7 @@ def ingest(
             "unchanged": len(report.unchanged),
             "removed": report.removed,
             "files": written,
+            "unread_lines": ingested.unread,
         }
         reports.append(summary)
         if as_json:
@@ -142,9 +143,19 @@ def ingest(
                 click.echo(f"  moved     {entry_id}: {before} -> {after}")
             for entry_id in report.removed:
                 click.echo(f"  removed   {entry_id}")
+        if ingested.unread:
+            click.echo("  " + _unread_words(markdown, ingested.unread))
         click.echo(f"  {verb} {len(written)} file(s)" if written else "  files up to date")
     if as_json:
         echo_json(reports if len(reports) > 1 else reports[0])
+
+
+def _unread_words(markdown: Path, lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:8]) + (", …" if len(lines) > 8 else "")
+    return (
+        f"not read as entries: {len(lines)} line(s) with a link, {markdown}:{shown} (kept "
+        "as they are: no paper, or a style zotsync does not read yet)"
+    )
 
 
 @main.command()

@@ -182,3 +182,21 @@ def _texts(entry: Entry) -> Iterable[tuple[str, str]]:
         yield "author", name
     if entry.note:
         yield "note", entry.note
+
+
+_PAPER_LINK = re.compile(r"(?<!!)\[[^\]]*\]\]?\(<?https?://|(?<![(<\w])https?://")
+_NOT_CONTENT = re.compile(r"^\s*(?:#|>?\s*<|\[!\[|!\[|\|?[\s:|-]*$)")
+
+
+def unread_lines(reading_list: ReadingList, rendered: Rendered) -> list[int]:
+    """The lines (1-based) that hold a web link yet stayed in the frame: what ingest could
+    not read as an entry (a heading, an image or badge line, HTML and table delimiters
+    aside).  Ingest reports them, so a list in a style zotsync does not read is not taken
+    for one with few papers."""
+    found = []
+    for index, line in enumerate(reading_list.frame):
+        if not isinstance(line, Verbatim) or _NOT_CONTENT.match(line.text):
+            continue
+        if _PAPER_LINK.search(line.text) and index in rendered.frame_lines:
+            found.append(rendered.frame_lines[index])
+    return found
