@@ -415,9 +415,18 @@ _NO_LINK = {"", "none", "-", "n/a", "null", "todo", "暂无", "无"}
 _PAPER_WORDS = ("paper", "pdf", "arxiv", "论文")
 
 
+_PLAIN_BOLD = re.compile(r"\*\*([^*_`\[\]<>\\&!]+)\*\*")
+
+
 def bold_title_line(line: str) -> str | None:
     """The title of a line that is only bold text (``**Title**``), else None."""
-    pieces = scan(line.strip())
+    stripped = line.strip()
+    if not stripped.startswith("**"):
+        return None
+    plain = _PLAIN_BOLD.fullmatch(stripped)
+    if plain is not None:  # no markup inside: the scan would find just this
+        return " ".join(plain.group(1).split()) or None
+    pieces = scan(stripped)
     if len(pieces) != 1 or pieces[0].kind != "bold" or pieces[0].children is None:
         return None
     return " ".join(plain_text(pieces[0].children).split()) or None
