@@ -415,6 +415,7 @@ _NO_LINK = {"", "none", "-", "n/a", "null", "todo", "暂无", "无"}
 _PAPER_WORDS = ("paper", "pdf", "arxiv", "论文")
 
 
+_PLAIN_TITLE_DATE = re.compile(r"^(.+?)(?=[ \t]+\((?:19|20)\d\d\))")
 _PLAIN_BOLD = re.compile(r"\*\*([^*_`\[\]<>\\&!]+)\*\*")
 
 
@@ -486,6 +487,10 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
     title_form, title, url, kind, used = head
     if title_form == "plain":
         core_len = len(pieces[0].text.rstrip(_SEP_CHARS))
+        dated = _PLAIN_TITLE_DATE.match(pieces[0].text[:core_len])
+        if dated is not None:  # "Title (2014), C. Szegedy et al. [[pdf]](…)": the title ends
+            core_len = dated.end(1)
+            title = unescape(dated.group(1))
         rest_text = pieces[0].text[core_len:]
         tail = [Piece("text", rest_text, rest_text), *pieces[1:]] if rest_text else pieces[1:]
     else:

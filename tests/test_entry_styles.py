@@ -1,0 +1,50 @@
+"""One entry line each, in the styles real lists use: the fields a reader would cite, and the
+line written back byte for byte."""
+
+from __future__ import annotations
+
+import pytest
+
+from zotsync.adapters.markdown_entry import parse_entry_text, render_entry
+
+CASES = [
+    (  # terryum: a bold title, the year, then the first author
+        "**Delving deep into rectifiers** (2015), K. He et al. [[pdf]](http://x.org/he.pdf)",
+        {"title": "Delving deep into rectifiers", "year": 2015, "authors": ("K. He",),
+         "et_al": True, "venue": "", "url": "http://x.org/he.pdf"},
+    ),
+    (  # terryum: the same with a plain title
+        "Intriguing properties of neural networks (2014), C. Szegedy et al. "
+        "[[pdf]](https://arxiv.org/pdf/1312.6199.pdf)",
+        {"title": "Intriguing properties of neural networks", "year": 2014,
+         "authors": ("C. Szegedy",), "et_al": True},
+    ),
+    (  # a bold title, then its authors
+        "**TextFace: Text-to-Style Mapping**, Xianxu Hou et al. [[Paper](https://ieee.org/9737433)]",
+        {"title": "TextFace: Text-to-Style Mapping", "authors": ("Xianxu Hou",), "et_al": True,
+         "venue": "", "url": "https://ieee.org/9737433"},
+    ),
+    (  # two names, no et al.
+        "[Attention](https://a.org/1), Ada Zeller, Bo Li [[code]](https://c.org/2)",
+        {"title": "Attention", "authors": ("Ada Zeller", "Bo Li"), "et_al": False, "venue": ""},
+    ),
+    (  # a venue of capitalised words stays a venue
+        "[Blindfold Baselines](https://arxiv.org/abs/1811.05013), NIPS 2018 Visually-Grounded "
+        "Interaction and Language Workshop",
+        {"title": "Blindfold Baselines", "authors": (), "year": 2018, "writes_back": False},
+    ),
+    (
+        "**Title**, Neural Computation [[pdf]](http://x.org/t.pdf)",
+        {"venue": "Neural Computation", "authors": ()},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "fields"), CASES)
+def test_a_line_gives_its_fields_and_writes_back(line: str, fields: dict[str, object]) -> None:
+    parsed = parse_entry_text(line)
+    assert parsed is not None
+    writes_back = fields.pop("writes_back", True)  # else the list keeps the line as written
+    for name, value in fields.items():
+        assert getattr(parsed.content, name) == value, name
+    assert (render_entry(parsed.content, parsed.style) == line) is writes_back
