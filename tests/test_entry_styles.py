@@ -37,6 +37,16 @@ CASES = [
         "**Title**, Neural Computation [[pdf]](http://x.org/t.pdf)",
         {"venue": "Neural Computation", "authors": ()},
     ),
+    (  # jason718: authors "Last, First and Last, First", then the venue in italics
+        "[Colorization](http://x.org/c.pdf), Larsson, Gustav and Maire, Michael. *ECCV 2016*",
+        {"authors": ("Gustav Larsson", "Michael Maire"), "venue": "ECCV", "year": 2016},
+    ),
+    (  # the same on an author line under the entry (kept as written: two link lines)
+        "Multi-task Self-Supervised Visual Learning. \n  [[pdf]](https://arxiv.org/abs/1708.07860)"
+        "\n  - Doersch, Carl and Zisserman, Andrew. *ICCV 2017*",
+        {"title": "Multi-task Self-Supervised Visual Learning", "venue": "ICCV", "year": 2017,
+         "authors": ("Carl Doersch", "Andrew Zisserman")},
+    ),
 ]  # fmt: skip
 
 

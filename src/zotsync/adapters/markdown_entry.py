@@ -279,8 +279,26 @@ def authors_et_al(text: str) -> tuple[tuple[str, ...], str | None, str]:
     names only the first authors (``" et al."``), else ""."""
     found = _ET_AL.search(text)
     form = found.group(1) if found else ""
+    names = last_first_names(text[: found.start()] if found else text)
+    if names is not None:
+        return names, " and ", form
     names, last = split_authors(text[: found.start()] if found else text)
     return names, last, form
+
+
+def last_first_names(text: str) -> tuple[str, ...] | None:
+    """``Larsson, Gustav and Maire, Michael`` (BibTeX's order) as ("Gustav Larsson", "Michael
+    Maire"), when every name is written "Last, First"; else None."""
+    chunks = text.split(" and ")
+    if len(chunks) < 2 or not all(chunk.count(", ") == 1 for chunk in chunks):
+        return None
+    names = []
+    for chunk in chunks:
+        last, first = chunk.split(", ")
+        if not first.strip() or not last.strip() or " " in last.strip():
+            return None  # a multi-word last name would not come back the same: not this form
+        names.append(f"{first.strip()} {last.strip()}")
+    return tuple(names)
 
 
 _VENUE_WORDS = {
@@ -487,10 +505,10 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
     title_form, title, url, kind, used = head
     if title_form == "plain":
         core_len = len(pieces[0].text.rstrip(_SEP_CHARS))
-        dated = _PLAIN_TITLE_DATE.match(pieces[0].text[:core_len])
-        if dated is not None:  # "Title (2014), C. Szegedy et al. [[pdf]](…)": the title ends
-            core_len = dated.end(1)
-            title = unescape(dated.group(1))
+        title_date = _PLAIN_TITLE_DATE.match(pieces[0].text[:core_len])
+        if title_date is not None:  # "Title (2014), C. Szegedy et al. [[pdf]](…)": title ends
+            core_len = title_date.end(1)
+            title = unescape(title_date.group(1))
         rest_text = pieces[0].text[core_len:]
         tail = [Piece("text", rest_text, rest_text), *pieces[1:]] if rest_text else pieces[1:]
     else:
@@ -506,6 +524,8 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
     authors: tuple[str, ...] = ()
     author_last: str | None = None
     et_al_form = ""
+    author_order, author_sep = "first_last", ", "
+    date_italic = False
     authors_form = "{authors}"
     venue, year, date_form = "", None, None
     notes: list[str] = []
@@ -540,6 +560,8 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
             if not authors and looks_like_authors(unescape(core)):
                 authors, author_last, et_al_form = authors_et_al(unescape(core))
                 authors_form = "{authors}"
+                if last_first_names(_ET_AL.sub("", unescape(core))) is not None:
+                    author_order, author_sep = "last_first", " and "
                 parts.append("authors")
             elif "date" not in parts and (_YEAR.search(core) or "links" not in parts):
                 venue, year, date_form = parse_date(unescape(core))
@@ -549,6 +571,13 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
                 parts.append("note")
             seps.append(pending)
             pending = trail
+            continue
+        if piece.kind == "italic" and "date" not in parts and _YEAR.search(piece.text):
+            venue, year, date_form = parse_date(plain_text(piece.children or []))
+            date_italic = True  # "*TKDE 2021*"
+            parts.append("date")
+            seps.append(pending)
+            pending = ""
             continue
         if piece.kind == "italic" and not authors and not _YEAR.search(piece.text):
             authors, author_last, et_al_form = authors_et_al(plain_text(piece.children or []))
@@ -606,6 +635,9 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
         authors_form=authors_form,
         author_last=author_last or defaults.author_last,
         et_al_form=et_al_form or defaults.et_al_form,
+        author_order=author_order,
+        author_sep=author_sep,
+        date_italic=date_italic,
     )
     return ParsedEntry(content, style)
 
@@ -630,6 +662,11 @@ def _render_date(content: EntryContent | Entry, form: str) -> str:
 
 def _render_authors(content: EntryContent | Entry, style: EntryStyle) -> str:
     names = [escape(name) for name in content.authors]
+    if style.author_order == "last_first":
+        names = [
+            f"{name.rsplit(' ', 1)[1]}, {name.rsplit(' ', 1)[0]}" if " " in name else name
+            for name in names
+        ]
     if not names:
         return ""
     joined = (
@@ -665,8 +702,9 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
         out = [f"**{title}**" if form == "bold" else markdown_line_start(content.title)]
         if content.url:
             links.insert(0, (style.url_label or "paper", content.url))
+    date = _render_date(content, style.date_form)
     rendered = {
-        "date": _render_date(content, style.date_form),
+        "date": f"*{date}*" if date and style.date_italic else date,
         "links": style.link_sep.join(
             style.link_form.format(label=escape(label), url=destination(link_url))
             for label, link_url in links

@@ -108,6 +108,8 @@ class EntryStyle:
     author_sep: str = ", "
     author_last: str = ", and "
     et_al_form: str = " et al."  # what follows the names of an entry with et_al
+    author_order: str = "first_last"  # or "last_first": "Larsson, Gustav and Maire, Michael"
+    date_italic: bool = False  # the date part in italics: "*ECCV 2016*"
     blank_between: bool = True
     # A table's rows (see zotsync.adapters.markdown_table): each column's role, the blank
     # inside a new cell, and the kind the table's header gives its rows ("dataset").
@@ -150,6 +152,10 @@ class EntryStyle:
             self.columns and self.columns.count("title") != 1
         ):
             raise ValueError(f"columns must be {', '.join(COLUMN_ROLES)}, one of them title")
+        if self.author_order not in ("first_last", "last_first"):
+            raise ValueError("author_order is first_last or last_first")
+        if not isinstance(self.date_italic, bool):
+            raise ValueError("date_italic is true or false")
         if self.cell_pad not in ("", " ") or not isinstance(self.row_kind, str):
             raise ValueError("cell_pad is one blank or none; row_kind is text")
         if not set(self.parts) <= set(PARTS):
