@@ -47,6 +47,16 @@ CASES = [
         {"title": "Multi-task Self-Supervised Visual Learning", "venue": "ICCV", "year": 2017,
          "authors": ("Carl Doersch", "Andrew Zisserman")},
     ),
+    (  # a numbered list's "**Title.** Venue 2020.": the period is no part of the title
+        "**Relational inductive biases, deep learning, and graph networks.** arXiv 2018. "
+        "[paper](https://arxiv.org/pdf/1806.01261.pdf)",
+        {"title": "Relational inductive biases, deep learning, and graph networks",
+         "venue": "arXiv", "year": 2018},
+    ),
+    (  # an abbreviation keeps its dot
+        "[Learning in the U.S.](https://x.org/2), ICLR 2020",
+        {"title": "Learning in the U.S.", "venue": "ICLR", "year": 2020},
+    ),
 ]  # fmt: skip
 
 

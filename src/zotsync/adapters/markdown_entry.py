@@ -433,6 +433,15 @@ _NO_LINK = {"", "none", "-", "n/a", "null", "todo", "暂无", "无"}
 _PAPER_WORDS = ("paper", "pdf", "arxiv", "论文")
 
 
+def _ends_in_period(title: str) -> bool:
+    """A title's final period that is punctuation (``Title.``), not an ellipsis or the dot of
+    a short abbreviation (``U.S.``, ``et al.``)."""
+    if not title.endswith(".") or title.endswith(".."):
+        return False
+    last = title.rsplit(None, 1)[-1]
+    return len(last) > 3 and "." not in last[:-1] and last.lower() != "al."
+
+
 _PLAIN_TITLE_DATE = re.compile(r"^(.+?)(?=[ \t]+\((?:19|20)\d\d\))")
 _PLAIN_BOLD = re.compile(r"\*\*([^*_`\[\]<>\\&!]+)\*\*")
 
@@ -503,6 +512,11 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
     if head is None:
         return None
     title_form, title, url, kind, used = head
+    # "**Title.**": the period closes the list's sentence, not the title (a reader cites it
+    # without); the section's style writes it back.
+    title_period = title_form in ("bold", "bold_link", "link") and _ends_in_period(title)
+    if title_period:
+        title = title[:-1]
     if title_form == "plain":
         core_len = len(pieces[0].text.rstrip(_SEP_CHARS))
         title_date = _PLAIN_TITLE_DATE.match(pieces[0].text[:core_len])
@@ -638,6 +652,7 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
         author_order=author_order,
         author_sep=author_sep,
         date_italic=date_italic,
+        title_period=title_period,
     )
     return ParsedEntry(content, style)
 
@@ -682,9 +697,13 @@ def _render_authors(content: EntryContent | Entry, style: EntryStyle) -> str:
 _DEFAULT_SEPS = {"date": ", ", "links": " ", "authors": ", by ", "note": " "}
 
 
+def form_takes_period(style: EntryStyle) -> bool:
+    return style.title in ("bold", "bold_link", "link")
+
+
 def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
     """The entry's text (without the list bullet) in ``style``; inverse of the parser."""
-    title = escape(content.title)
+    title = escape(content.title) + ("." if style.title_period and form_takes_period(style) else "")
     url = destination(content.url)
     links = list(content.links)
     form = style.title

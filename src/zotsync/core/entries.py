@@ -110,6 +110,7 @@ class EntryStyle:
     et_al_form: str = " et al."  # what follows the names of an entry with et_al
     author_order: str = "first_last"  # or "last_first": "Larsson, Gustav and Maire, Michael"
     date_italic: bool = False  # the date part in italics: "*ECCV 2016*"
+    title_period: bool = False  # the title ends in a period inside its markup: "**Title.**"
     blank_between: bool = True
     # A table's rows (see zotsync.adapters.markdown_table): each column's role, the blank
     # inside a new cell, and the kind the table's header gives its rows ("dataset").
@@ -154,8 +155,8 @@ class EntryStyle:
             raise ValueError(f"columns must be {', '.join(COLUMN_ROLES)}, one of them title")
         if self.author_order not in ("first_last", "last_first"):
             raise ValueError("author_order is first_last or last_first")
-        if not isinstance(self.date_italic, bool):
-            raise ValueError("date_italic is true or false")
+        if not isinstance(self.date_italic, bool) or not isinstance(self.title_period, bool):
+            raise ValueError("date_italic and title_period are true or false")
         if self.cell_pad not in ("", " ") or not isinstance(self.row_kind, str):
             raise ValueError("cell_pad is one blank or none; row_kind is text")
         if not set(self.parts) <= set(PARTS):
