@@ -496,6 +496,119 @@ def parse_link_list(text: str) -> ParsedEntry | None:
     return ParsedEntry(EntryContent(title=title, url=url, links=tuple(urls)), style)
 
 
+class _Tail:
+    """What follows an entry's title, read piece by piece into fields and the style's parts
+    (each part with the literal text before it)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.seps: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.link_forms: list[str] = []
+        self.link_seps: list[str] = []
+        self.authors: tuple[str, ...] = ()
+        self.author_last: str | None = None
+        self.et_al_form = ""
+        self.author_order, self.author_sep = "first_last", ", "
+        self.authors_form = "{authors}"
+        self.venue, self.year, self.date_form = "", None, None  # type: tuple[str, int | None, str | None]
+        self.date_italic = False
+        self.notes: list[str] = []
+        self.pending = ""
+
+    def _part(self, name: str) -> None:
+        self.parts.append(name)
+        self.seps.append(self.pending)
+
+    def read(self, tail: list[Piece]) -> None:
+        for i, piece in enumerate(tail):
+            link = _label_link(piece)
+            if link is not None:
+                self._link(*link)
+            elif piece.kind == "text":
+                self._text(piece, i + 1 < len(tail) and tail[i + 1].kind == "italic")
+            elif piece.kind == "italic" and "date" not in self.parts and _YEAR.search(piece.text):
+                self.venue, self.year, self.date_form = parse_date(plain_text(piece.children or []))
+                self.date_italic = True  # "*TKDE 2021*"
+                self._part("date")
+                self.pending = ""
+            elif piece.kind == "italic" and not self.authors and not _YEAR.search(piece.text):
+                names = authors_et_al(plain_text(piece.children or []))
+                self.authors, self.author_last, self.et_al_form = names
+                self.authors_form = "*{authors}*"
+                self._part("authors")
+                self.pending = ""
+            else:
+                self.notes.append(piece.raw)
+                self._part("note")
+                self.pending = ""
+
+    def _link(self, label: str, url: str, form: str) -> None:
+        if self.parts and self.parts[-1] == "links" and self.pending.strip(" ,|") == "":
+            self.link_seps.append(self.pending)
+        else:
+            self._part("links")
+        self.links.append((label, url))
+        self.link_forms.append(form)
+        self.pending = ""
+
+    def _text(self, piece: Piece, next_is_italic: bool) -> None:
+        lead, core, trail = _split_sep(piece.text)
+        if not core or (next_is_italic and core.lower() in ("by", "by:")):
+            self.pending += piece.text
+            return
+        self.pending += lead
+        dated = _date_then_authors(core) if "date" not in self.parts and not self.authors else None
+        if dated is not None:  # "(2015), K. He et al.": the date, then the authors
+            self.venue, self.year, self.date_form = parse_date(unescape(dated[0]))
+            self._part("date")
+            self.pending, core = dated[1], dated[2]
+        if not self.authors and looks_like_authors(unescape(core)):
+            self.authors, self.author_last, self.et_al_form = authors_et_al(unescape(core))
+            self.authors_form = "{authors}"
+            if last_first_names(_ET_AL.sub("", unescape(core))) is not None:
+                self.author_order, self.author_sep = "last_first", " and "
+            self.parts.append("authors")
+        elif "date" not in self.parts and (_YEAR.search(core) or "links" not in self.parts):
+            self.venue, self.year, self.date_form = parse_date(unescape(core))
+            self.parts.append("date")
+        else:
+            self.notes.append(unescape(core))
+            self.parts.append("note")
+        self.seps.append(self.pending)
+        self.pending = trail
+
+
+def _title_and_tail(pieces: list[Piece]) -> tuple[str, str, str, str, list[Piece]] | None:
+    """(title form, title, url, kind, the pieces after the title), or None: no entry."""
+    head = _title_piece(pieces)
+    if head is None:
+        return None
+    title_form, title, url, kind, used = head
+    if title_form != "plain":
+        return title_form, title, url, kind, pieces[used:]
+    core_len = len(pieces[0].text.rstrip(_SEP_CHARS))
+    title_date = _PLAIN_TITLE_DATE.match(pieces[0].text[:core_len])
+    if title_date is not None:  # "Title (2014), C. Szegedy et al. [[pdf]](…)": the title ends
+        core_len = title_date.end(1)
+        title = unescape(title_date.group(1))
+    rest_text = pieces[0].text[core_len:]
+    tail = [Piece("text", rest_text, rest_text), *pieces[1:]] if rest_text else pieces[1:]
+    return title_form, title, url, kind, tail
+
+
+def _numbered(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Links with a label given twice numbered: ``code``, ``code (2)``."""
+    if len({label for label, _ in links}) == len(links):
+        return links
+    seen: Counter[str] = Counter()
+    unique = []
+    for label, link_url in links:
+        seen[label] += 1
+        unique.append((label if seen[label] == 1 else f"{label} ({seen[label]})", link_url))
+    return unique
+
+
 def parse_entry_text(text: str) -> ParsedEntry | None:
     """Fields and own style of an entry's text, or None if the text is not an entry.
 
@@ -507,151 +620,51 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
         return None
     if text.startswith("**") and "\n" in text and (listed := parse_link_list(text)):
         return listed
-    pieces = _merge_wrapped_links(scan(text))
-    head = _title_piece(pieces)
-    if head is None:
-        return None
-    title_form, title, url, kind, used = head
+    found = _title_and_tail(_merge_wrapped_links(scan(text)))
+    if found is None or found[2].startswith("#"):
+        return None  # no title, or a table-of-contents link: not a paper
+    title_form, title, url, kind, pieces = found
     # "**Title.**": the period closes the list's sentence, not the title (a reader cites it
     # without); the section's style writes it back.
     title_period = title_form in ("bold", "bold_link", "link") and _ends_in_period(title)
     if title_period:
         title = title[:-1]
-    if title_form == "plain":
-        core_len = len(pieces[0].text.rstrip(_SEP_CHARS))
-        title_date = _PLAIN_TITLE_DATE.match(pieces[0].text[:core_len])
-        if title_date is not None:  # "Title (2014), C. Szegedy et al. [[pdf]](…)": title ends
-            core_len = title_date.end(1)
-            title = unescape(title_date.group(1))
-        rest_text = pieces[0].text[core_len:]
-        tail = [Piece("text", rest_text, rest_text), *pieces[1:]] if rest_text else pieces[1:]
-    else:
-        tail = pieces[used:]
-    if url.startswith("#"):
-        return None  # a table-of-contents link, not a paper
-
-    parts: list[str] = []
-    seps: list[str] = []
-    links: list[tuple[str, str]] = []
-    link_forms: list[str] = []
-    link_seps: list[str] = []
-    authors: tuple[str, ...] = ()
-    author_last: str | None = None
-    et_al_form = ""
-    author_order, author_sep = "first_last", ", "
-    date_italic = False
-    authors_form = "{authors}"
-    venue, year, date_form = "", None, None
-    notes: list[str] = []
-    pending = ""
-
-    for i, piece in enumerate(tail):
-        link = _label_link(piece)
-        if link is not None:
-            label, link_url, form = link
-            if parts and parts[-1] == "links" and pending.strip(" ,|") == "":
-                link_seps.append(pending)
-            else:
-                parts.append("links")
-                seps.append(pending)
-            links.append((label, link_url))
-            link_forms.append(form)
-            pending = ""
-            continue
-        if piece.kind == "text":
-            lead, core, trail = _split_sep(piece.text)
-            next_is_italic = i + 1 < len(tail) and tail[i + 1].kind == "italic"
-            if not core or (next_is_italic and core.lower() in ("by", "by:")):
-                pending += piece.text
-                continue
-            pending += lead
-            dated = _date_then_authors(core) if "date" not in parts and not authors else None
-            if dated is not None:  # "(2015), K. He et al.": the date, then the authors
-                venue, year, date_form = parse_date(unescape(dated[0]))
-                parts.append("date")
-                seps.append(pending)
-                pending, core = dated[1], dated[2]
-            if not authors and looks_like_authors(unescape(core)):
-                authors, author_last, et_al_form = authors_et_al(unescape(core))
-                authors_form = "{authors}"
-                if last_first_names(_ET_AL.sub("", unescape(core))) is not None:
-                    author_order, author_sep = "last_first", " and "
-                parts.append("authors")
-            elif "date" not in parts and (_YEAR.search(core) or "links" not in parts):
-                venue, year, date_form = parse_date(unescape(core))
-                parts.append("date")
-            else:
-                notes.append(unescape(core))
-                parts.append("note")
-            seps.append(pending)
-            pending = trail
-            continue
-        if piece.kind == "italic" and "date" not in parts and _YEAR.search(piece.text):
-            venue, year, date_form = parse_date(plain_text(piece.children or []))
-            date_italic = True  # "*TKDE 2021*"
-            parts.append("date")
-            seps.append(pending)
-            pending = ""
-            continue
-        if piece.kind == "italic" and not authors and not _YEAR.search(piece.text):
-            authors, author_last, et_al_form = authors_et_al(plain_text(piece.children or []))
-            authors_form = "*{authors}*"
-            parts.append("authors")
-            seps.append(pending)
-            pending = ""
-            continue
-        notes.append(piece.raw)
-        parts.append("note")
-        seps.append(pending)
-        pending = ""
-
-    if not url and links and (title_form in ("bold", "plain")):
-        label0 = links[0][0]
-        url_label = label0 if label0.lower() in _URL_LABELS else ""
-    else:
-        url_label = ""
-    if url_label:
-        url = links[0][1]
+    tail = _Tail()
+    tail.read(pieces)
+    links = tail.links
+    url_label = ""
+    if not url and links and title_form in ("bold", "plain") and links[0][0].lower() in _URL_LABELS:
+        url_label, url = links[0]
         links = links[1:]
     if not url and not links and title_form in ("bold", "plain"):
         return None  # a bold line without any link is a group heading, not an entry
-
-    unique_links = links
-    if len({label for label, _ in links}) != len(links):  # a label twice: number the repeats
-        seen: Counter[str] = Counter()
-        unique_links = []
-        for label, link_url in links:
-            seen[label] += 1
-            count = seen[label]
-            unique_links.append((label if count == 1 else f"{label} ({count})", link_url))
-
     content = EntryContent(
         title=title,
         url=url,
-        venue=venue,
-        year=year,
-        authors=authors,
-        links=tuple(unique_links),
+        venue=tail.venue,
+        year=tail.year,
+        authors=tail.authors,
+        links=tuple(_numbered(links)),
         kind=kind,
-        note=" ".join(notes),
-        et_al=bool(et_al_form),
+        note=" ".join(tail.notes),
+        et_al=bool(tail.et_al_form),
     )
     defaults = _DEFAULT_STYLE
     style = EntryStyle(
         title=title_form,
-        parts=tuple(parts),
-        seps=tuple(seps),
-        end=pending.rstrip(" \t"),  # trailing blanks are a quirk of one line, not a style
-        date_form=date_form or defaults.date_form,
-        link_form=link_forms[0] if link_forms else defaults.link_form,
-        link_sep=link_seps[0] if link_seps else defaults.link_sep,
+        parts=tuple(tail.parts),
+        seps=tuple(tail.seps),
+        end=tail.pending.rstrip(" \t"),  # trailing blanks are a quirk of one line, not a style
+        date_form=tail.date_form or defaults.date_form,
+        link_form=tail.link_forms[0] if tail.link_forms else defaults.link_form,
+        link_sep=tail.link_seps[0] if tail.link_seps else defaults.link_sep,
         url_label=url_label,
-        authors_form=authors_form,
-        author_last=author_last or defaults.author_last,
-        et_al_form=et_al_form or defaults.et_al_form,
-        author_order=author_order,
-        author_sep=author_sep,
-        date_italic=date_italic,
+        authors_form=tail.authors_form,
+        author_last=tail.author_last or defaults.author_last,
+        et_al_form=tail.et_al_form or defaults.et_al_form,
+        author_order=tail.author_order,
+        author_sep=tail.author_sep,
+        date_italic=tail.date_italic,
         title_period=title_period,
     )
     return ParsedEntry(content, style)
