@@ -511,7 +511,9 @@ class _Tail:
         self.et_al_form = ""
         self.author_order, self.author_sep = "first_last", ", "
         self.authors_form = "{authors}"
-        self.venue, self.year, self.date_form = "", None, None  # type: tuple[str, int | None, str | None]
+        self.venue = ""
+        self.year: int | None = None
+        self.date_form: str | None = None
         self.date_italic = False
         self.notes: list[str] = []
         self.pending = ""
