@@ -108,3 +108,33 @@ def test_citation_key_collisions_are_reported(tmp_path: Path) -> None:
     result = run("check", "--entries", folder)
     assert result.exit_code == 1
     assert "citation-key-collision" in result.output and "'a2021'" in result.output
+
+
+def test_implausible_fields_and_bad_schemes_are_findings() -> None:
+    from zotsync.core.check import implausible, url_problem
+    from zotsync.core.entries import Entry
+
+    assert url_problem("htp://x.org/a") == (
+        "bad-url-scheme",
+        "htp:// is no web address: htp://x.org/a (did you mean https://?)",
+    )
+    assert url_problem("https://x.org/a") is None and url_problem("ftp://x.org/a") is None
+    codes = {
+        title_or_venue: [code for code, _ in implausible(entry)]
+        for title_or_venue, entry in {
+            "[4]": Entry(id="a", title="[4]"),
+            "1": Entry(id="b", title="1"),
+            "BERT": Entry(id="c", title="BERT"),
+            "<br>": Entry(id="d", title="Attention", venue="<br>"),
+            "et al": Entry(id="e", title="Attention", venue="G. Hinton et al."),
+            "ICLR": Entry(id="f", title="Attention", venue="ICLR"),
+        }.items()
+    }
+    assert codes == {
+        "[4]": ["implausible-title"],
+        "1": ["implausible-title"],
+        "BERT": [],
+        "<br>": ["venue-markup"],
+        "et al": ["venue-is-authors"],
+        "ICLR": [],
+    }

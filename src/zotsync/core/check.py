@@ -64,6 +64,26 @@ _EMPTY_BULLET = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s*$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\s]")
 
 
+_WEB_SCHEMES = {"http", "https", "ftp", "ftps"}
+_HTTP_TYPOS = {"htp", "htps", "htttp", "htttps", "http2", "hhtp", "hhtps", "ttp", "ttps", "hxxp"}
+_TAG_ONLY = re.compile(r"^[\[(]?[\w.*'-]{1,12}[\])]?$")
+
+
+def implausible(entry: Entry) -> list[tuple[str, str]]:
+    """Fields a reader would not cite: a title that is only a tag or a number (``[4]``,
+    ``DSSD``), a venue that holds markup or a person (``<br>``, ``G. Hinton et al.``)."""
+    found = []
+    title = entry.title.strip()
+    if title and " " not in title and (_TAG_ONLY.match(title) and not title.isalpha()):
+        found.append(("implausible-title", f"title {title!r} looks like a tag or a number"))
+    venue = entry.venue
+    if any(mark in venue for mark in ("<", "](", "**", "`")):
+        found.append(("venue-markup", f"venue {venue!r} holds markup"))
+    elif re.search(r"\bet\.? ?al\b", venue):
+        found.append(("venue-is-authors", f"venue {venue!r} names people, not a venue"))
+    return found
+
+
 def url_problem(url: str) -> tuple[str, str] | None:
     """(code, message) when a URL is empty, protocol-relative, malformed or a bad arXiv link."""
     if not url.strip():
@@ -75,6 +95,10 @@ def url_problem(url: str) -> tuple[str, str] | None:
     if not _SCHEME.match(url):
         hint = " (missing ':' after http?)" if re.match(r"^https?//", url) else ""
         return "malformed-url", f"not a URL: {url}{hint}"
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in _WEB_SCHEMES:
+        close = " (did you mean https://?)" if scheme in _HTTP_TYPOS else ""
+        return "bad-url-scheme", f"{scheme}:// is no web address: {url}{close}"
     if normalise_url(url) is None and url.startswith("http"):
         return "malformed-url", f"not a URL: {url}"
     path = arxiv_path(url)
@@ -127,7 +151,7 @@ def _entry_problems(entry: Entry, venues: VenueTable) -> list[tuple[str, str]]:
             found.append(("venue-case", f"venue {entry.venue!r} is spelled {close.key!r}"))
         elif venues.lookup(entry.venue) is None:
             found.append(("unknown-venue", f"venue {entry.venue!r} is not in the mapping"))
-    return found
+    return found + implausible(entry)
 
 
 def _clashes(
