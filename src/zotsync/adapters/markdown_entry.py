@@ -274,10 +274,21 @@ _NAME_TOKEN = r"(?:[A-Z][\w'’-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|de|der|da
 _NAME = re.compile(rf"{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,4}}")
 
 
+def _et_al_at(text: str) -> re.Match[str] | None:
+    """The closing ``et al.`` of a text, looked for in its last characters only: a long run
+    of blanks from a hostile list must not cost the search quadratic time."""
+    return _ET_AL.search(text, max(0, len(text) - 24))
+
+
+def _without_et_al(text: str) -> str:
+    found = _et_al_at(text)
+    return text[: found.start()] if found else text
+
+
 def authors_et_al(text: str) -> tuple[tuple[str, ...], str | None, str]:
     """Names of an author text, the joiner before the last, and what ends the text when it
     names only the first authors (``" et al."``), else ""."""
-    found = _ET_AL.search(text)
+    found = _et_al_at(text)
     form = found.group(1) if found else ""
     names = last_first_names(text[: found.start()] if found else text)
     if names is not None:
@@ -442,7 +453,19 @@ def _ends_in_period(title: str) -> bool:
     return len(last) > 3 and "." not in last[:-1] and last.lower() != "al."
 
 
-_PLAIN_TITLE_DATE = re.compile(r"^(.+?)(?=[ \t]+\((?:19|20)\d\d\))")
+_YEAR_IN_PARENS = re.compile(r"\((?:19|20)\d\d\)")
+
+
+def _title_before_year(text: str) -> int | None:
+    """Where a plain title ends when a ``(2014)`` follows it after blanks, else None.  (One
+    scan for the year: a pattern with the blanks in front would be quadratic on a long run
+    of them.)"""
+    for found in _YEAR_IN_PARENS.finditer(text):
+        if found.start() > 0 and text[found.start() - 1] in " \t":
+            end = len(text[: found.start()].rstrip(" \t"))
+            if end > 0:
+                return end
+    return None
 _PLAIN_BOLD = re.compile(r"\*\*([^*_`\[\]<>\\&!]+)\*\*")
 
 
@@ -568,7 +591,7 @@ class _Tail:
         if not self.authors and looks_like_authors(unescape(core)):
             self.authors, self.author_last, self.et_al_form = authors_et_al(unescape(core))
             self.authors_form = "{authors}"
-            if last_first_names(_ET_AL.sub("", unescape(core))) is not None:
+            if last_first_names(_without_et_al(unescape(core))) is not None:
                 self.author_order, self.author_sep = "last_first", " and "
             self.parts.append("authors")
         elif "date" not in self.parts and (_YEAR.search(core) or "links" not in self.parts):
@@ -590,10 +613,10 @@ def _title_and_tail(pieces: list[Piece]) -> tuple[str, str, str, str, list[Piece
     if title_form != "plain":
         return title_form, title, url, kind, pieces[used:]
     core_len = len(pieces[0].text.rstrip(_SEP_CHARS))
-    title_date = _PLAIN_TITLE_DATE.match(pieces[0].text[:core_len])
-    if title_date is not None:  # "Title (2014), C. Szegedy et al. [[pdf]](…)": the title ends
-        core_len = title_date.end(1)
-        title = unescape(title_date.group(1))
+    title_end = _title_before_year(pieces[0].text[:core_len])
+    if title_end is not None:  # "Title (2014), C. Szegedy et al. [[pdf]](…)": the title ends
+        core_len = title_end
+        title = unescape(pieces[0].text[:title_end])
     rest_text = pieces[0].text[core_len:]
     tail = [Piece("text", rest_text, rest_text), *pieces[1:]] if rest_text else pieces[1:]
     return title_form, title, url, kind, tail

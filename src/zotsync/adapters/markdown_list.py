@@ -34,6 +34,7 @@ from zotsync.adapters.markdown_table import (
     split_row,
     table_kind,
 )
+from zotsync.core.check import holds_unread_link
 from zotsync.core.document import (
     FrameLine,
     ReadingList,
@@ -99,6 +100,7 @@ class ParsedList:
     items: list[ParsedItem]
     newline: str
     final_newline: bool
+    unread: list[int] = field(default_factory=list)  # 1-based lines with a link, no entry
 
 
 @dataclass(slots=True)
@@ -383,6 +385,7 @@ class _Reader:
         self._one_style_of_rows()
         frame: list[FrameLine] = []
         items: list[ParsedItem] = []
+        unread: list[int] = []
         spans = {span.start: span for span in self.spans}
         slot_sections: dict[str, list[tuple[str, ParsedItem, bool]]] = {}
         line = 0
@@ -395,6 +398,8 @@ class _Reader:
             span = spans.get(line)
             if span is None:
                 frame.append(Verbatim(self.lines[line]))
+                if holds_unread_link(self.lines[line]):
+                    unread.append(line + 1)
                 line += 1
                 continue
             last = self.lines[span.end - 1]
@@ -409,7 +414,7 @@ class _Reader:
         if not self.sections[TOP_SLUG].items and frame and frame[0] == SectionMark(TOP_SLUG):
             frame.pop(0)
         self._infer_styles(sections, slot_sections)
-        return ParsedList(frame, sections, items, self.newline, self.final_newline)
+        return ParsedList(frame, sections, items, self.newline, self.final_newline, unread)
 
     def _infer_styles(
         self,

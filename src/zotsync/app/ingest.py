@@ -17,7 +17,6 @@ from zotsync.adapters.markdown_list import read_list, render_list
 from zotsync.adapters.yaml_store import load_list, save_list
 from zotsync.app.keys import with_keys
 from zotsync.core.assemble import IngestReport, build_list
-from zotsync.core.check import unread_lines
 from zotsync.core.document import ReadingList
 from zotsync.errors import UserError
 
@@ -50,13 +49,13 @@ def ingest_markdown(
         existing, _ = load_list(entries)
         if not force:
             _refuse_if_entries_edited(entries, markdown, text, existing)
-    reading_list, report = build_list(read_list(text), existing)
+    parsed = read_list(text)
+    reading_list, report = build_list(parsed, existing)
     reading_list, _ = with_keys(reading_list, name, lists)
     written = save_list(entries, reading_list, dry_run=dry_run)
     if not dry_run:
         remember_markdown(entries, text)
-    unread = unread_lines(reading_list, render_list(reading_list))
-    return Ingested(reading_list, report, written, existing is not None, unread)
+    return Ingested(reading_list, report, written, existing is not None, parsed.unread)
 
 
 def _refuse_if_entries_edited(

@@ -208,19 +208,13 @@ def _texts(entry: Entry) -> Iterable[tuple[str, str]]:
         yield "note", entry.note
 
 
-_PAPER_LINK = re.compile(r"(?<!!)\[[^\]]*\]\]?\(<?https?://|(?<![(<\w])https?://")
+_PAPER_LINK = re.compile(r"(?<!!)\[[^\][]*\]\]?\(<?https?://|(?<![(<\w])https?://")
 _NOT_CONTENT = re.compile(r"^\s*(?:#|>?\s*<|\[!\[|!\[|\|?[\s:|-]*$)")
 
 
-def unread_lines(reading_list: ReadingList, rendered: Rendered) -> list[int]:
-    """The lines (1-based) that hold a web link yet stayed in the frame: what ingest could
-    not read as an entry (a heading, an image or badge line, HTML and table delimiters
-    aside).  Ingest reports them, so a list in a style zotsync does not read is not taken
-    for one with few papers."""
-    found = []
-    for index, line in enumerate(reading_list.frame):
-        if not isinstance(line, Verbatim) or _NOT_CONTENT.match(line.text):
-            continue
-        if _PAPER_LINK.search(line.text) and index in rendered.frame_lines:
-            found.append(rendered.frame_lines[index])
-    return found
+def holds_unread_link(line: str) -> bool:
+    """Whether a line the reader left in the frame holds a web link (a heading, an image or
+    badge line, HTML and table delimiters aside): ingest reports such lines, so a list in a
+    style zotsync does not read is not taken for one with few papers.  (The label pattern
+    stops at any bracket: linear on a line of thousands of them.)"""
+    return not _NOT_CONTENT.match(line) and _PAPER_LINK.search(line) is not None

@@ -25,7 +25,7 @@ from typing import Any
 
 from zotsync.errors import LibraryChanged
 from zotsync.sync.remote import Changes, RemoteObject, Snapshot
-from zotsync.sync.state import KEY_ALPHABET
+from zotsync.sync.state import KEY_ALPHABET, derived_key
 
 _KEY = re.compile(f"[{KEY_ALPHABET}]{{8}}")
 
@@ -58,10 +58,7 @@ class MemoryLibrary:
         self.deleted: dict[str, dict[str, int]] = {"item": {}, "collection": {}}
         self.user = user
         self._requests = 0
-        self._keys = (
-            "".join(KEY_ALPHABET[(n * 7 + i * 13) % len(KEY_ALPHABET)] for i in range(8))
-            for n in itertools.count(1)
-        )
+        self._created = itertools.count(1)  # keys for objects written without one
 
     # ------------------------------------------------------------------ reads (the port)
 
@@ -134,7 +131,7 @@ class MemoryLibrary:
     def _write_one(
         self, kind: str, incoming: dict[str, Any], user: str
     ) -> tuple[str, str, _Stored]:
-        key = incoming.get("key") or next(self._keys)
+        key = incoming.get("key") or self._new_key(kind)
         if not _KEY.fullmatch(str(key)):
             raise ObjectRefused(400, f"'{key}' is not a valid {kind} key")
         existing = self.objects[kind].get(key)
@@ -164,6 +161,13 @@ class MemoryLibrary:
         self.objects[kind][key] = stored
         self.deleted[kind].pop(key, None)
         return "successful", key, stored
+
+    def _new_key(self, kind: str) -> str:
+        """A key no object of ``kind`` has (as the server picks one for a keyless write)."""
+        while True:
+            key = derived_key("memory", str(next(self._created)))
+            if key not in self.objects[kind] and key not in self.deleted[kind]:
+                return key
 
     def _collection(self, old: dict[str, Any] | None, incoming: dict[str, Any]) -> dict[str, Any]:
         data = {"name": "", "parentCollection": False, "relations": {}}
