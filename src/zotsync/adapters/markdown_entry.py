@@ -210,7 +210,7 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
 
 # --------------------------------------------------------------------------- reading fields
 
-_YEAR = re.compile(r"(?<![\d.:/])(1[89]\d\d|20\d\d)(?![\d.])")
+_YEAR = re.compile(r"(?<![\d.:/])(1[89]\d\d|20\d\d)(?!\d|\.\d)")
 _VENUE_YEAR = re.compile(r"([^\d]*[^\d\s(]) (1[89]\d\d|20\d\d)\Z")
 _SEP_CHARS = " \t\r\n,.;:|\\-\u2013\u2014"
 _URL_LABELS = {"paper", "pdf", "arxiv", "link", "url"}
@@ -232,14 +232,37 @@ def _split_sep(text: str) -> tuple[str, str, str]:
 
 
 def parse_date(text: str) -> tuple[str, int | None, str | None]:
-    """(venue, year, date form) of a date text; the form is None if no form writes it back."""
+    """(venue, year, date form) of a date text; the form is None if no form writes it back.
+
+    A citation's date says more than venue and year (``arXiv preprint arXiv:1805.03508
+    (2018)``, ``International Journal of Computer Vision 123.1 (2017): 32-73``, ``Proc. of
+    ACM MM. ACM 2020``): the venue is the name before the year without the archive number,
+    volume or publisher, and the form keeps those literally (:func:`_cited_form`).
+    """
     common = _VENUE_YEAR.match(text)
     if common is not None:  # the usual "ICLR 2021": the general rules below give the same
-        return common.group(1), int(common.group(2)), "{venue} {year}"
+        venue = common.group(1)
+        if _closing_period(venue):  # "Proc. IJCAI. 2017"
+            return venue[:-1], int(common.group(2)), "{venue}. {year}"
+        return venue, int(common.group(2)), "{venue} {year}"
     matches = list(_YEAR.finditer(text))
     if not matches:
         return text, None, "{venue}"
+    if len(matches) == 1:
+        simple = _simple_date(text, matches[0])
+        if simple is not None:
+            return simple
+    for found in matches:
+        cited = _cited_form(text, found)
+        if cited is not None:
+            return cited
     found = matches[-1]
+    before, after = text[: found.start()], text[found.end() :]
+    venue = " ".join((before + " " + after).replace("()", " ").split())
+    return venue, int(found.group(1)), None
+
+
+def _simple_date(text: str, found: re.Match[str]) -> tuple[str, int, str | None] | None:
     year = int(found.group(1))
     before, after = text[: found.start()], text[found.end() :]
     if before == "(" and after == ")":
@@ -247,15 +270,65 @@ def parse_date(text: str) -> tuple[str, int | None, str | None]:
     if not before and not after:
         return "", year, "{year}"
     if not after:
-        for suffix, form in ((" (", None), (", ", "{venue}, {year}"), (" ", "{venue} {year}")):
-            if before.endswith(suffix) and form and len(before) > len(suffix):
-                return before[: -len(suffix)], year, form
-    if after == ")" and before.endswith(" (") and len(before) > 2:
+        for suffix, form in ((", ", "{venue}, {year}"), (" ", "{venue} {year}")):
+            venue = before[: -len(suffix)]
+            if before.endswith(suffix) and venue and not _cited_extra(venue):
+                return venue, year, form
+    if after == ")" and before.endswith(" (") and len(before) > 2 and not _cited_extra(before[:-2]):
         return before[:-2], year, "{venue} ({year})"
     if not before and after.startswith(" ") and len(after) > 1:
         return after[1:], year, "{year} {venue}"
-    venue = " ".join((before + " " + after).replace("()", " ").split())
-    return venue, year, None
+    return None
+
+
+# What a citation writes between the venue's name and the year: an archive number, a
+# volume and issue, pages; and a publisher after the name ("Vision. Springer, Cham, 2016").
+_LOCATOR = re.compile(
+    r"(?:[ \t,]+(?:arXiv:\d{4}\.\d{4,5}(?:v\d+)?|abs/\d{4}\.\d{4,5}(?:v\d+)?"
+    r"|(?:vol|no|pp)\.?[ \t]*\d[\d–-]*|\d{1,4}(?:\.\d{1,3})?(?:[ \t]*\(\d{1,3}\))?))+\Z",
+    re.IGNORECASE,
+)
+_PUBLISHER = re.compile(
+    r"[.,][ \t]+(?:ACM|IEEE|Springer|Elsevier|PMLR|AAAI Press|MIT Press|Curran Associates"
+    r"|OpenReview\.net)(?:,?[ \t]+(?:Cham|Inc\.?|Press|Publishing|International Publishing))*\Z"
+)
+_AFTER_YEAR = re.compile(r"\)?(?:[.,:;/].*)?\Z", re.DOTALL)
+
+
+def _cited_extra(venue: str) -> bool:
+    """Whether a venue text ends in a number or a publisher a citation adds to the name."""
+    return bool(_LOCATOR.search(venue) or _PUBLISHER.search(venue))
+
+
+def _closing_period(venue: str) -> bool:
+    """Whether a venue's final period closes a citation's sentence (``Proc. IJCAI.``,
+    ``Vision.``), not an abbreviation (``Adv. Neural Inf. Process. Syst.``)."""
+    if not venue.endswith(".") or venue.endswith(".."):
+        return False
+    last = venue[:-1].rsplit(None, 1)[-1].strip("()")
+    return ". " not in venue[:-1] or (last.isupper() and len(last) > 1)
+
+
+def _cited_form(text: str, found: re.Match[str]) -> tuple[str, int, str] | None:
+    """(venue, year, form) when the text after the year is punctuation (or nothing) and the
+    text before it names a venue; the form writes back everything else literally."""
+    before, after = text[: found.start()], text[found.end() :]
+    if not _AFTER_YEAR.match(after):
+        return None
+    venue = before.rstrip(" \t(,;–-")
+    venue = _LOCATOR.sub("", venue)
+    venue = _PUBLISHER.sub("", venue).rstrip(" \t,;")
+    if _closing_period(venue):
+        venue = venue[:-1]
+    if not venue or not any(c.isalpha() for c in venue) or "\n" in venue:
+        return None
+    middle = before[len(venue) :]
+    form = "{venue}" + _literal(middle) + "{year}" + _literal(after)
+    return venue, int(found.group(1)), form
+
+
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
@@ -312,6 +385,19 @@ def last_first_names(text: str) -> tuple[str, ...] | None:
     return tuple(names)
 
 
+def first_inverted_names(text: str) -> tuple[tuple[str, ...], str | None] | None:
+    """A citation's ``Yang, Sibei, Guanbin Li, and Yizhou Yu`` (MLA: only the first name
+    turned round) as ("Sibei Yang", "Guanbin Li", "Yizhou Yu") and the joiner before the
+    last name; None if the text is not written so."""
+    last, comma, rest = text.partition(", ")
+    if not comma or not rest.strip() or not _NAME.fullmatch(last.strip()):
+        return None
+    names, last_sep = split_authors(rest)
+    if not all(name and _NAME.fullmatch(name) for name in names):
+        return None
+    return (f"{names[0]} {last.strip()}", *names[1:]), last_sep
+
+
 _VENUE_WORDS = {
     "workshop", "conference", "symposium", "proceedings", "transactions", "journal",
     "international", "annual", "meeting", "letters", "findings", "track", "language",
@@ -334,10 +420,15 @@ def looks_like_authors(text: str) -> bool:
     return bool(form) or (len(names) >= 2 and all(len(n.split()) >= 2 for n in names))
 
 
+_INITIALLED = re.compile(r"(?:[A-Z]\.[ \t]?){1,3}[A-Z][\w'’-]+")  # "R. Girshick", one author
+
+
 def _date_then_authors(core: str) -> tuple[str, str, str] | None:
     """``(2015), K. He et al`` -> ("(2015)", ", ", "K. He et al"): a date, then its authors."""
     found = re.match(r"^(.*?(?:19|20)\d\d\)?)(,[ \t]+)(.+)$", core)
-    if found is None or not looks_like_authors(found.group(3)):
+    if found is None:
+        return None
+    if not looks_like_authors(found.group(3)) and not _INITIALLED.fullmatch(found.group(3)):
         return None
     return found.group(1), found.group(2), found.group(3)
 
@@ -466,6 +557,8 @@ def _title_before_year(text: str) -> int | None:
             if end > 0:
                 return end
     return None
+
+
 _PLAIN_BOLD = re.compile(r"\*\*([^*_`\[\]<>\\&!]+)\*\*")
 
 
@@ -519,11 +612,157 @@ def parse_link_list(text: str) -> ParsedEntry | None:
     return ParsedEntry(EntryContent(title=title, url=url, links=tuple(urls)), style)
 
 
+_LEAD_TOKEN = re.compile(
+    r"(?P<date>\((?P<date_in>[^()\n]{0,80}?(?<![\d.:/])(?:1[89]|20)\d\d(?![\d.])[^()\n]{0,12})\))"
+    r"|(?P<alias>\[(?P<alias_in>[^\[\]\n]{1,60})\])"
+    r"|(?P<mark>[^\w\s()\[\]*_`\"“”'‘’,.:;|\\<>&-]+)"
+)
+_LEAD_SEP = re.compile(r"[ \t:;,|–—-]*")
+_QUOTES = '"“'
+
+
+@dataclass(slots=True)
+class _Lead:
+    """What a list writes before an entry's title (see ``lead_parts`` of EntryStyle)."""
+
+    parts: list[str]
+    seps: list[str]
+    alias: str = ""
+    alias_form: str = "{alias}"
+    venue: str = ""
+    year: int | None = None
+    date_form: str | None = None
+    date_wrap: str = "{date}"
+    authors: tuple[str, ...] = ()
+    author_last: str | None = None
+    et_al_form: str = ""
+    author_order: str = "first_last"
+    note: str = ""
+
+    def add(self, name: str) -> None:
+        self.parts.append(name)
+        self.seps.append("")
+
+
+_LINK_WORDS = {
+    "pdf", "paper", "code", "arxiv", "project", "website", "link", "url", "github", "video",
+    "slides", "blog", "demo", "page", "homepage", "data", "dataset", "poster", "talk",
+}  # fmt: skip
+
+
+def _label_word(label: str) -> bool:
+    """Whether a link's label names a kind of link (``pdf``, ``Code``), not a paper."""
+    return label.strip().casefold() in _LINK_WORDS
+
+
+def _alias_piece(piece: Piece) -> tuple[str, str] | None:
+    """(alias, form) of a bold alias (``**Ref-Reasoning**``, ``**[4]**``), or None."""
+    if piece.kind != "bold" or not piece.children or len(piece.children) != 1:
+        return None
+    text = piece.children[0].raw if piece.children[0].kind == "text" else ""
+    if not text or len(text) > 60 or "\n" in text:
+        return None
+    if text.startswith("[") and text.endswith("]") and len(text) > 2:
+        return unescape(text[1:-1]), "**[{alias}]**"
+    return unescape(text), "**{alias}**"
+
+
+def _lead_authors(lead: _Lead, text: str) -> bool:
+    """Read a citation's authors (the text right before its title) into ``lead``."""
+    found = _et_al_at(text)
+    names_text = text[: found.start()] if found else text
+    if found:
+        lead.et_al_form = found.group(1)
+    by_bibtex = last_first_names(names_text)
+    if by_bibtex is not None:
+        lead.authors, lead.author_last, lead.author_order = by_bibtex, " and ", "last_first"
+    elif (inverted := first_inverted_names(names_text)) is not None:
+        lead.authors, lead.author_last = inverted
+        lead.author_order = "first_inverted"
+    elif looks_like_authors(text):
+        lead.authors, lead.author_last, lead.et_al_form = authors_et_al(text)
+    else:
+        return False
+    lead.add("authors")
+    return True
+
+
+def _lead_text(lead: _Lead, text: str, last: bool) -> bool:
+    """Read one text piece before the title into ``lead``; False if it is no lead."""
+    pos = 0
+    while pos < len(text):
+        sep = _LEAD_SEP.match(text, pos)
+        if sep is not None and sep.end() > pos:
+            if not lead.parts:
+                return False
+            lead.seps[-1] += sep.group()
+            pos = sep.end()
+            continue
+        token = _LEAD_TOKEN.match(text, pos)
+        if token is None:
+            return last and "authors" not in lead.parts and _lead_rest(lead, text[pos:])
+        if token.group("date") and "date" not in lead.parts:
+            lead.venue, lead.year, lead.date_form = parse_date(unescape(token.group("date_in")))
+            lead.date_wrap = "({date})"
+            lead.add("date")
+        elif token.group("alias") and not lead.alias:
+            lead.alias, lead.alias_form = unescape(token.group("alias_in")), "[{alias}]"
+            lead.add("alias")
+        elif token.group("mark") and not lead.parts:
+            lead.note = token.group("mark")
+            lead.add("note")
+        else:
+            return False
+        pos = token.end()
+    return True
+
+
+def _lead_rest(lead: _Lead, rest: str) -> bool:
+    """The authors that end a lead, with the punctuation before the title."""
+    core = rest.rstrip(" \t" + _QUOTES)
+    if core.endswith(".") and not re.search(r"(?:^|[\s.])[A-Z]\.\Z", core):
+        core = core[:-1]  # the sentence's period, not an initial's
+    if not core or not _lead_authors(lead, unescape(core)):
+        return False
+    lead.seps[-1] = rest[len(core) :]
+    return True
+
+
+def _read_lead(pieces: list[Piece]) -> tuple[_Lead, int] | None:
+    """What comes before the title of a citation or a tagged entry, and the title's index:
+    ``(CVPR 2023) [💬 Tag] **Title**``, ``**Alias**: Last, First, et al. **Title.**``,
+    ``Last, First et al. **Title.**``; None if the entry does not start so."""
+    lead = _Lead([], [])
+    index = 0
+    if pieces and (alias := _alias_piece(pieces[0])) is not None:
+        lead.alias, lead.alias_form = alias
+        lead.add("alias")
+        index = 1
+    while index < len(pieces) and pieces[index].kind == "text":
+        last = index + 1 < len(pieces) and pieces[index + 1].kind != "text"
+        if not _lead_text(lead, pieces[index].text, last):
+            return None
+        index += 1
+    if not lead.parts or index >= len(pieces):
+        return None
+    if lead.parts == ["alias"] and lead.alias_form == "**{alias}**":
+        return None  # "**Title**, **Best paper**": a bold title, then bold text
+    if lead.parts == ["alias"] and index == 1:
+        return None
+    title = pieces[index]
+    if title.kind not in ("bold", "link") or title.form == "auto":
+        return None
+    if title.kind == "link" and (title.text.startswith("[") or _label_word(title.text)):
+        return None  # "**Title** (2015), K. He et al. [[pdf]](…)": that link is no title
+    return lead, index
+
+
 class _Tail:
     """What follows an entry's title, read piece by piece into fields and the style's parts
     (each part with the literal text before it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, taken: tuple[str, ...] = ()) -> None:
+        self.taken = set(taken)  # parts the lead already read
         self.parts: list[str] = []
         self.seps: list[str] = []
         self.links: list[tuple[str, str]] = []
@@ -541,6 +780,9 @@ class _Tail:
         self.notes: list[str] = []
         self.pending = ""
 
+    def free(self, name: str) -> bool:
+        return name not in self.parts and name not in self.taken
+
     def _part(self, name: str) -> None:
         self.parts.append(name)
         self.seps.append(self.pending)
@@ -552,12 +794,12 @@ class _Tail:
                 self._link(*link)
             elif piece.kind == "text":
                 self._text(piece, i + 1 < len(tail) and tail[i + 1].kind == "italic")
-            elif piece.kind == "italic" and "date" not in self.parts and _YEAR.search(piece.text):
+            elif piece.kind == "italic" and self.free("date") and _YEAR.search(piece.text):
                 self.venue, self.year, self.date_form = parse_date(plain_text(piece.children or []))
                 self.date_italic = True  # "*TKDE 2021*"
                 self._part("date")
                 self.pending = ""
-            elif piece.kind == "italic" and not self.authors and not _YEAR.search(piece.text):
+            elif piece.kind == "italic" and self.free("authors") and not _YEAR.search(piece.text):
                 names = authors_et_al(plain_text(piece.children or []))
                 self.authors, self.author_last, self.et_al_form = names
                 self.authors_form = "*{authors}*"
@@ -583,18 +825,19 @@ class _Tail:
             self.pending += piece.text
             return
         self.pending += lead
-        dated = _date_then_authors(core) if "date" not in self.parts and not self.authors else None
+        dated = _date_then_authors(core) if self.free("date") and self.free("authors") else None
         if dated is not None:  # "(2015), K. He et al.": the date, then the authors
             self.venue, self.year, self.date_form = parse_date(unescape(dated[0]))
             self._part("date")
             self.pending, core = dated[1], dated[2]
-        if not self.authors and looks_like_authors(unescape(core)):
+        person = dated is not None and _INITIALLED.fullmatch(unescape(core)) is not None
+        if self.free("authors") and (person or looks_like_authors(unescape(core))):
             self.authors, self.author_last, self.et_al_form = authors_et_al(unescape(core))
             self.authors_form = "{authors}"
             if last_first_names(_without_et_al(unescape(core))) is not None:
                 self.author_order, self.author_sep = "last_first", " and "
             self.parts.append("authors")
-        elif "date" not in self.parts and (_YEAR.search(core) or "links" not in self.parts):
+        elif self.free("date") and (_YEAR.search(core) or "links" not in self.parts):
             self.venue, self.year, self.date_form = parse_date(unescape(core))
             self.parts.append("date")
         else:
@@ -634,65 +877,158 @@ def _numbered(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return unique
 
 
+_Found = tuple[str, str, str, str, list[Piece]]
+
+
+def _find_title(pieces: list[Piece]) -> tuple[_Lead | None, _Found | None, Piece | None]:
+    """The entry's lead (if it has one), its title and tail, and the title's piece.  An
+    entry that opens with bold text may be a citation whose first bold is an alias
+    (``**Ref-Reasoning**: Yang, Sibei… **Title.**``): that reading is tried first; for other
+    entries, second."""
+
+    def with_lead() -> tuple[_Lead | None, _Found | None, Piece | None]:
+        read = _read_lead(pieces)
+        if read is None:
+            return None, None, None
+        found = _title_and_tail(pieces[read[1] :])
+        if found is None or found[0] == "plain":
+            return None, None, None
+        return read[0], found, pieces[read[1]]
+
+    bold_first = bool(pieces) and pieces[0].kind == "bold"
+    if bold_first and (led := with_lead())[1] is not None:
+        return led
+    found = _title_and_tail(pieces)
+    if found is not None or bold_first:
+        return None, found, pieces[0] if pieces else None
+    return with_lead()
+
+
+def _raw_title(piece: Piece | None) -> str:
+    """The title's source text (escapes kept) in its piece."""
+    if piece is None:
+        return ""
+    if piece.kind == "bold" and piece.children and piece.children[0].kind == "link":
+        return piece.children[0].text
+    return piece.text
+
+
+def title_closes_sentence(raw: str) -> bool:
+    """Whether a title's final period (in its source) closes the list's sentence
+    (``**Title.**``): not an escaped ``\\.``, an ellipsis or an abbreviation's dot."""
+    if not raw.endswith(".") or raw.endswith("\\."):
+        return False
+    return _ends_in_period(unescape(raw.replace("\\.", "x")))
+
+
+def _closing_quote(lead: _Lead | None, tail: list[Piece]) -> str:
+    """The ``."`` after a quoted title (``et al. "**Title**." NIPS 2012``), taken off the tail."""
+    if lead is None or not lead.seps[-1].endswith(tuple(_QUOTES)) or not tail:
+        return ""
+    first = tail[0]
+    found = re.match(r"[.,]?[\"”]", first.text) if first.kind == "text" else None
+    if found is None:
+        return ""
+    rest = first.text[found.end() :]
+    if rest:
+        tail[0] = Piece("text", rest, rest)
+    else:
+        tail.pop(0)
+    return found.group()
+
+
 def parse_entry_text(text: str) -> ParsedEntry | None:
     """Fields and own style of an entry's text, or None if the text is not an entry.
 
     An entry starts with its title (a link, bold text, a ``[[Kind--Title]](url)`` link, or a
     plain title followed by an extra link) and has at least one link, possibly empty ``()``;
-    or it is a bold title over bullets of bare URLs (:func:`parse_link_list`).
+    or it is a bold title over bullets of bare URLs (:func:`parse_link_list`).  A lead may
+    come before the title: a date, an alias or tag, a citation's authors (:func:`_read_lead`).
     """
     if not text or text[0].isspace():
         return None
     if text.startswith("**") and "\n" in text and (listed := parse_link_list(text)):
         return listed
-    found = _title_and_tail(_merge_wrapped_links(scan(text)))
+    lead, found, title_piece = _find_title(_merge_wrapped_links(scan(text)))
     if found is None or found[2].startswith("#"):
         return None  # no title, or a table-of-contents link: not a paper
     title_form, title, url, kind, pieces = found
     # "**Title.**": the period closes the list's sentence, not the title (a reader cites it
     # without); the section's style writes it back.
-    title_period = title_form in ("bold", "bold_link", "link") and _ends_in_period(title)
+    title_period = title_form in ("bold", "bold_link", "link") and title_closes_sentence(
+        _raw_title(title_piece)
+    )
     if title_period:
         title = title[:-1]
-    tail = _Tail()
+    tail = _Tail(tuple(lead.parts) if lead else ())
+    tail.pending = _closing_quote(lead, pieces)
     tail.read(pieces)
     links = tail.links
     url_label = ""
-    if not url and links and title_form in ("bold", "plain") and links[0][0].lower() in _URL_LABELS:
-        url_label, url = links[0]
-        links = links[1:]
+    if not url and links and title_form in ("bold", "plain"):
+        url_label, url, links = _url_of_links(links)
     if not url and not links and title_form in ("bold", "plain"):
         return None  # a bold line without any link is a group heading, not an entry
-    content = EntryContent(
+    content = _content(lead, tail, title, url, kind, links)
+    return ParsedEntry(content, _style(lead, tail, title_form, url_label, title_period))
+
+
+def _url_of_links(links: list[tuple[str, str]]) -> tuple[str, str, list[tuple[str, str]]]:
+    """(label, url, other links) of an entry whose title has no link: its paper is the link
+    labelled paper/pdf/arXiv, else the first (``[[Website]](…)`` of a dataset)."""
+    for n, (label, link_url) in enumerate(links):
+        if label.lower() in _URL_LABELS or any(w in label.casefold() for w in _PAPER_WORDS):
+            return label, link_url, links[:n] + links[n + 1 :]
+    return links[0][0], links[0][1], links[1:]
+
+
+def _content(
+    lead: _Lead | None, tail: _Tail, title: str, url: str, kind: str, links: list[tuple[str, str]]
+) -> EntryContent:
+    source = lead if lead is not None and "date" in lead.parts else tail
+    named = lead if lead is not None and "authors" in lead.parts else tail
+    notes = [lead.note] if lead is not None and lead.note else []
+    return EntryContent(
         title=title,
         url=url,
-        venue=tail.venue,
-        year=tail.year,
-        authors=tail.authors,
+        venue=source.venue,
+        year=source.year,
+        authors=named.authors,
         links=tuple(_numbered(links)),
         kind=kind,
-        note=" ".join(tail.notes),
-        et_al=bool(tail.et_al_form),
+        note=" ".join(notes + tail.notes),
+        et_al=bool(named.et_al_form),
+        alias=lead.alias if lead is not None else "",
     )
+
+
+def _style(
+    lead: _Lead | None, tail: _Tail, title_form: str, url_label: str, title_period: bool
+) -> EntryStyle:
     defaults = _DEFAULT_STYLE
-    style = EntryStyle(
+    dated = lead if lead is not None and "date" in lead.parts else tail
+    named = lead if lead is not None and "authors" in lead.parts else None
+    return EntryStyle(
         title=title_form,
         parts=tuple(tail.parts),
         seps=tuple(tail.seps),
         end=tail.pending.rstrip(" \t"),  # trailing blanks are a quirk of one line, not a style
-        date_form=tail.date_form or defaults.date_form,
+        date_form=dated.date_form or defaults.date_form,
         link_form=tail.link_forms[0] if tail.link_forms else defaults.link_form,
         link_sep=tail.link_seps[0] if tail.link_seps else defaults.link_sep,
         url_label=url_label,
         authors_form=tail.authors_form,
-        author_last=tail.author_last or defaults.author_last,
-        et_al_form=tail.et_al_form or defaults.et_al_form,
-        author_order=tail.author_order,
-        author_sep=tail.author_sep,
+        author_last=(named or tail).author_last or defaults.author_last,
+        et_al_form=(named or tail).et_al_form or defaults.et_al_form,
+        author_order=(named or tail).author_order,
+        author_sep=" and " if named and named.author_order == "last_first" else tail.author_sep,
         date_italic=tail.date_italic,
         title_period=title_period,
+        lead_parts=tuple(lead.parts) if lead else (),
+        lead_seps=tuple(lead.seps) if lead else (),
+        alias_form=lead.alias_form if lead else defaults.alias_form,
+        date_wrap=lead.date_wrap if lead else defaults.date_wrap,
     )
-    return ParsedEntry(content, style)
 
 
 # --------------------------------------------------------------------------- writing
@@ -713,13 +1049,20 @@ def _render_date(content: EntryContent | Entry, form: str) -> str:
     return venue
 
 
+def _turned(name: str) -> str:
+    """``Gustav Larsson`` as ``Larsson, Gustav``."""
+    if " " not in name:
+        return name
+    first, last = name.rsplit(" ", 1)
+    return f"{last}, {first}"
+
+
 def _render_authors(content: EntryContent | Entry, style: EntryStyle) -> str:
     names = [escape(name) for name in content.authors]
     if style.author_order == "last_first":
-        names = [
-            f"{name.rsplit(' ', 1)[1]}, {name.rsplit(' ', 1)[0]}" if " " in name else name
-            for name in names
-        ]
+        names = [_turned(name) for name in names]
+    elif style.author_order == "first_inverted" and names:
+        names[0] = _turned(names[0])
     if not names:
         return ""
     joined = (
@@ -739,26 +1082,52 @@ def form_takes_period(style: EntryStyle) -> bool:
     return style.title in ("bold", "bold_link", "link")
 
 
-def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
-    """The entry's text (without the list bullet) in ``style``; inverse of the parser."""
-    title = escape(content.title) + ("." if style.title_period and form_takes_period(style) else "")
+def _render_title(content: EntryContent | Entry, style: EntryStyle) -> tuple[str, bool]:
+    """The title in its form, and whether the URL is still to be written as a link."""
+    title = escape(content.title)
+    if form_takes_period(style) and title_closes_sentence(title):
+        title = title[:-1] + "\\."  # the title's own period: the reader must not take it off
+    title += "." if style.title_period and form_takes_period(style) else ""
     url = destination(content.url)
-    links = list(content.links)
     form = style.title
     if form == "link":
-        out = [f"[{title}]({url})"]
-    elif form == "bold_link":
-        out = [f"**[{title}]({url})**"]
-    elif form == "label":
+        return f"[{title}]({url})", False
+    if form == "bold_link":
+        return f"**[{title}]({url})**", False
+    if form == "label":
         kind = f"{escape(content.kind)}--" if content.kind else ""
         if not kind and _KIND_SPLIT.match(title):
             title = title.replace("--", "\\--", 1)  # not a "Kind--Title" label
-        out = [f"[[{kind}{title}]]({url})"]
-    else:
-        # A plain title opens the entry's text: it must not start a heading or list there.
-        out = [f"**{title}**" if form == "bold" else markdown_line_start(content.title)]
-        if content.url:
-            links.insert(0, (style.url_label or "paper", content.url))
+        return f"[[{kind}{title}]]({url})", False
+    # A plain title opens the entry's text: it must not start a heading or list there.
+    return (f"**{title}**" if form == "bold" else markdown_line_start(content.title)), True
+
+
+def _render_lead(content: EntryContent | Entry, style: EntryStyle, rendered: dict[str, str]) -> str:
+    """What comes before the title; an alias the style has no place for is written in
+    brackets first (``[DSSD] ``), which the reader takes back as the alias."""
+    out = []
+    if content.alias and "alias" not in style.lead_parts:
+        out.append(f"[{escape(content.alias)}] ")
+    for name, after in zip(style.lead_parts, style.lead_seps, strict=True):
+        text = rendered.get(name, "")
+        if name == "alias" and content.alias:
+            text = style.alias_form.format(alias=escape(content.alias))
+        elif name == "date" and text:
+            text = style.date_wrap.format(date=text)
+        if text:
+            out.append(text)
+            out.append(after)
+            rendered[name] = ""
+    return "".join(out)
+
+
+def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
+    """The entry's text (without the list bullet) in ``style``; inverse of the parser."""
+    title, url_as_link = _render_title(content, style)
+    links = list(content.links)
+    if url_as_link and content.url:
+        links.insert(0, (style.url_label or "paper", content.url))
     date = _render_date(content, style.date_form)
     rendered = {
         "date": f"*{date}*" if date and style.date_italic else date,
@@ -769,9 +1138,10 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
         "authors": _render_authors(content, style),
         "note": content.note,
     }
+    out = [_render_lead(content, style, rendered), title]
     parts = list(zip(style.parts, style.seps, strict=True))
     for name in ("date", "links", "authors", "note"):
-        if name not in style.parts:
+        if name not in style.parts and name not in style.lead_parts:
             parts.append((name, _DEFAULT_SEPS[name]))
     for name, sep in parts:
         if rendered[name]:
@@ -780,6 +1150,16 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
             rendered[name] = ""
     out.append(style.end)
     return "".join(out)
+
+
+def _recordable(style: EntryStyle) -> bool:
+    """Whether a section may take this entry's own style: one its ``list.yaml`` can record
+    (not one with a citation's literal volume or pages in its date form)."""
+    try:
+        style.validate()
+    except ValueError:
+        return False
+    return True
 
 
 _STYLE_SAMPLE = 200
@@ -797,8 +1177,8 @@ def infer_style(
     """
     if not samples:
         return fallback, []
-    counts = Counter(parsed.style for _, parsed in samples)
-    candidates = [style for style, _ in counts.most_common(5)]
+    counts = Counter(parsed.style for _, parsed in samples if _recordable(parsed.style))
+    candidates = [style for style, _ in counts.most_common(5)] or [fallback]
     candidates.sort(key=lambda style: -len(style.parts))  # stable: commonest first on a tie
     step = max(1, len(samples) // _STYLE_SAMPLE)
     scored = samples[::step]

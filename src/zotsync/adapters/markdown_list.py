@@ -170,13 +170,34 @@ class _Reader:
         parsed = parse_entry_text(text)
         if parsed is None:
             return False
+        if full_end != end and self._nested_entry(end, full_end):
+            full_end = end  # "1. **Dataset** [[Website]](…)" over its papers' own entries
         if full_end != end:
             while full_end - 1 > start and not self.lines[full_end - 1].strip():
                 full_end -= 1
-            text = _entry_at(self.lines, start, full_end, prefix_len)
-            parsed = parse_entry_text(text) or parsed
-        self._add(start, full_end, prefix_len, parsed, text)
+            whole = _entry_at(self.lines, start, full_end, prefix_len)
+            parsed_whole = parse_entry_text(whole)
+            if parsed_whole is not None:  # else the nested lines stay in the frame as they are
+                parsed, text, end = parsed_whole, whole, full_end
+        self._add(start, end, prefix_len, parsed, text)
         return True
+
+    def _whole(self, item: list[int]) -> bool:
+        """Whether the last entry spans the whole list item at lines ``item``."""
+        end = item[1]
+        while end - 1 > item[0] and not self.lines[end - 1].strip():
+            end -= 1
+        return self.spans[-1].end >= end
+
+    def _nested_entry(self, start: int, end: int) -> bool:
+        """Whether the first nested list item between lines ``start`` and ``end`` is an
+        entry of its own (then the items under an entry are entries, not its text)."""
+        for line in self.lines[start:end]:
+            if line.strip():
+                bullet = _BULLET.match(line)
+                nested = line[bullet.end() :].rstrip("\r\n") if bullet else ""
+                return bool(nested) and parse_entry_text(nested) is not None
+        return False
 
     def _paragraph(self, start: int, end: int) -> None:
         if self._table(start, end):
@@ -294,8 +315,8 @@ class _Reader:
                 self._paragraph(tok.map[0], tok.map[1])
             elif tok.type == "list_item_open" and "blockquote_open" not in containers and tok.map:
                 self._list_item(tokens, i, groups)
-                if self.spans and self.spans[-1].start == tok.map[0]:
-                    skip_to_level = tok.level
+                if self.spans and self.spans[-1].start == tok.map[0] and self._whole(tok.map):
+                    skip_to_level = tok.level  # the entry took the item's nested lines too
             elif tok.type == "list_item_close" and groups and groups[-1][0] == tok.level:
                 _, back_to = groups.pop()
                 close_line = self._item_end(tokens, i)

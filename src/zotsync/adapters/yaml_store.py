@@ -135,6 +135,8 @@ def _emit_entry(entry: Entry, out: list[str]) -> None:
         out.extend(f"    {scalar(label)}: {scalar(url)}\n" for label, url in entry.links)
     if entry.kind:
         out.append(f"  kind: {scalar(entry.kind)}\n")
+    if entry.alias:
+        out.append(f"  alias: {scalar(entry.alias)}\n")
     if entry.note:
         out.append(f"  note: {scalar(entry.note)}\n")
     if entry.tags:
@@ -369,6 +371,7 @@ _ENTRY_KEYS = [
     "et_al",
     "links",
     "kind",
+    "alias",
     "note",
     "tags",
     "citation_key",
@@ -391,14 +394,14 @@ def _entry_record(entry: Entry, line: int) -> list[Any]:
         entry.citation_key,
         entry.markdown,
         entry.et_al,
+        entry.alias,
         line,
     ]
 
 
 def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
-    (eid, title, url, venue, year, authors, links, kind, note, tags, key, markdown, et_al, line) = (
-        record
-    )
+    (eid, title, url, venue, year, authors, links, kind, note, tags, key, markdown) = record[:12]
+    et_al, alias, line = record[12:]
     entry = Entry(
         id=eid,
         title=title,
@@ -413,13 +416,14 @@ def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
         citation_key=key,
         markdown=markdown,
         et_al=bool(et_al),
+        alias=alias,
     )
     return entry, line
 
 
 def _parse_cache(folder: Path) -> JsonCache:
     """Parsed section files and ``list.yaml``, keyed by the SHA-1 of their bytes."""
-    return JsonCache(folder / CACHE_DIR / "sections.json", f"sections-{FORMAT}-et-al")
+    return JsonCache(folder / CACHE_DIR / "sections.json", f"sections-{FORMAT}-alias")
 
 
 def _with_lines(data: bytes, records: list[list[Any]]) -> list[list[Any]]:
@@ -544,7 +548,7 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
             raise _fail(path, fields.get("links", node), "'links' must map labels to URLs")
         links.append((label, url))
     texts = {}
-    for key in ("title", "url", "venue", "kind", "note", "citation_key", "markdown"):
+    for key in ("title", "url", "venue", "kind", "alias", "note", "citation_key", "markdown"):
         value = raw.get(key)
         texts[key] = "" if value is None else _str(path, fields.get(key, node), value, f"'{key}'")
     if texts["citation_key"] and not valid_citation_key(texts["citation_key"]):
@@ -568,6 +572,7 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
         citation_key=texts["citation_key"],
         markdown=texts["markdown"],
         et_al=et_al,
+        alias=texts["alias"],
     )
     return entry, line
 

@@ -42,6 +42,7 @@ class Entry:
     citation_key: str = ""
     markdown: str = ""
     et_al: bool = False  # the list names the first authors only ("K. He et al.")
+    alias: str = ""  # a name or tag written before the title: "Ref-Reasoning", "DSSD"
 
     @classmethod
     def from_content(cls, entry_id: str, content: EntryContent, markdown: str = "") -> Entry:
@@ -68,6 +69,7 @@ class EntryContent:
     kind: str = ""
     note: str = ""
     et_al: bool = False
+    alias: str = ""
 
     def changed_fields(self, other: EntryContent) -> list[str]:
         return [name for name in CONTENT_FIELDS if getattr(self, name) != getattr(other, name)]
@@ -85,7 +87,7 @@ class EntryStyle:
 
     The entry text (after the list bullet, which the frame keeps) is::
 
-        TITLE  (sep part)*  end
+        (lead-part after)*  TITLE  (sep part)*  end
 
     ``title``: ``link`` ``[T](url)``, ``bold`` ``**T**``, ``bold_link`` ``**[T](url)**``,
     ``label`` ``[[Kind--T]](url)``, ``plain`` ``T``.  ``parts`` orders ``date``, ``links``,
@@ -93,6 +95,11 @@ class EntryStyle:
     ``date_form`` is one of :data:`DATE_FORMS`; ``link_form`` one of :data:`LINK_FORMS`.
     ``url_label`` is set when the paper's URL is written as the first extra link
     (``[[paper]](url)``) because the title is not a link.
+
+    Parts may also come before the title (``lead_parts``, each followed by its text in
+    ``lead_seps``): an alias or tag (``**Ref-Reasoning**: ``, ``[DSSD] ``) written in
+    ``alias_form``, a date in ``date_wrap`` (``(CVPR 2023) ``), the authors of a citation
+    (``Yang, Sibei, and Yizhou Yu. **Title.**``).
     """
 
     bullet: str = ""
@@ -117,6 +124,10 @@ class EntryStyle:
     columns: tuple[str, ...] = ()
     cell_pad: str = ""
     row_kind: str = ""
+    lead_parts: tuple[str, ...] = ()
+    lead_seps: tuple[str, ...] = ()
+    alias_form: str = "{alias}"
+    date_wrap: str = "{date}"
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -144,6 +155,7 @@ class EntryStyle:
             self.author_last,
             self.et_al_form,
             *self.seps,
+            *self.lead_seps,
         )
         if not all(isinstance(text, str) for text in texts):
             raise ValueError("separators and bullets must be text")
@@ -153,8 +165,8 @@ class EntryStyle:
             self.columns and self.columns.count("title") != 1
         ):
             raise ValueError(f"columns must be {', '.join(COLUMN_ROLES)}, one of them title")
-        if self.author_order not in ("first_last", "last_first"):
-            raise ValueError("author_order is first_last or last_first")
+        if self.author_order not in AUTHOR_ORDERS:
+            raise ValueError(f"author_order is one of {', '.join(AUTHOR_ORDERS)}")
         if not isinstance(self.date_italic, bool) or not isinstance(self.title_period, bool):
             raise ValueError("date_italic and title_period are true or false")
         if self.cell_pad not in ("", " ") or not isinstance(self.row_kind, str):
@@ -163,6 +175,13 @@ class EntryStyle:
             raise ValueError(f"parts must be names among {', '.join(PARTS)}")
         if len(self.seps) != len(self.parts):
             raise ValueError("seps must have one separator per part")
+        if not set(self.lead_parts) <= set(LEAD_PARTS) or set(self.lead_parts) & set(self.parts):
+            raise ValueError(f"lead_parts are names among {', '.join(LEAD_PARTS)}, not in parts")
+        if len(self.lead_seps) != len(self.lead_parts):
+            raise ValueError("lead_seps must have one separator per lead part")
+        if self.alias_form not in ALIAS_FORMS or self.date_wrap not in DATE_WRAPS:
+            forms = f"{', '.join(ALIAS_FORMS)}; date_wrap of {', '.join(DATE_WRAPS)}"
+            raise ValueError(f"alias_form is one of {forms}")
         if self.date_form not in DATE_FORMS:
             raise ValueError(f"date_form must be one of {', '.join(DATE_FORMS)}")
         if self.link_form not in LINK_FORMS:
@@ -178,6 +197,8 @@ def _plain(value: object) -> object:
 DATE_FORMS = (
     "{venue} {year}",
     "{venue}, {year}",
+    "{venue}. {year}",  # a citation's "Proc. IJCAI. 2017"
+    "{venue}-{year}",
     "{venue} ({year})",
     "{year} {venue}",
     "({year})",
@@ -193,6 +214,12 @@ LINK_FORMS = (
 COLUMN_ROLES = ("title", "alias", "venue", "date", "links", "other")
 TITLE_FORMS = ("link", "bold", "bold_link", "label", "plain")
 PARTS = ("date", "links", "authors", "note")
+LEAD_PARTS = ("alias", "date", "authors", "note")
+ALIAS_FORMS = ("{alias}", "**{alias}**", "[{alias}]", "**[{alias}]**", "({alias})", "(*{alias}*)")
+DATE_WRAPS = ("{date}", "({date})", "[{date}]")
+# "Ada Zeller", "Zeller, Ada" (BibTeX's order), or a citation's "Zeller, Ada, Bo Li, and Cy Wu"
+# (MLA: the first author's name turned round, the others not).
+AUTHOR_ORDERS = ("first_last", "last_first", "first_inverted")
 AUTHORS_FORMS = ("{authors}", "*{authors}*")
 
 

@@ -72,6 +72,8 @@ class VenueTable:
 MARKER = "zotsync-id"
 _KIND_LINE = "zotsync-kind"
 _NOTE_LINE = "zotsync-note"
+_ALIAS_LINE = "zotsync-alias"  # the list's name or tag before the title (not shortTitle: a
+# tag such as "💬 Privacy Analysis" is no short title, and a wrong field is worse than none)
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
 
 
@@ -132,6 +134,8 @@ def extra_lines(marker: str, entry: Entry) -> str:
     lines = [f"{MARKER}: {marker}"]
     if entry.kind:
         lines.append(f"{_KIND_LINE}: {entry.kind}")
+    if entry.alias:
+        lines.append(f"{_ALIAS_LINE}: {' '.join(entry.alias.split())}")
     if entry.note:
         lines.append(f"{_NOTE_LINE}: {' '.join(entry.note.split())}")
     return "\n".join(lines)
@@ -142,7 +146,7 @@ def read_extra(extra: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in extra.splitlines():
         name, sep, value = line.partition(":")
-        if sep and name.strip() in (MARKER, _KIND_LINE, _NOTE_LINE):
+        if sep and name.strip() in (MARKER, _KIND_LINE, _ALIAS_LINE, _NOTE_LINE):
             found[name.strip()] = value.strip()
     return found
 
@@ -195,6 +199,7 @@ def content_of_item(
         links=tuple((clean_line(label), clean_url(url)) for label, url in links),
         kind=extra.get(_KIND_LINE, ""),
         note=extra.get(_NOTE_LINE, ""),
+        alias=clean_line(extra.get(_ALIAS_LINE, "")),
     )
 
 
