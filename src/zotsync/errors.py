@@ -55,6 +55,13 @@ class SyncFailed(ZotsyncError):
     exit_code = 4
 
 
+class DoubtfulFields(ZotsyncError):
+    """A first sync would write fields `check` finds doubtful: stop until they are fixed
+    or the user says ``--force``.  Exit status 2."""
+
+    exit_code = 2
+
+
 class EmptySide(ZotsyncError):
     """One side lost every paper it had at the last sync: stop until the user confirms."""
 

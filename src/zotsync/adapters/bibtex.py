@@ -17,6 +17,7 @@ from typing import Any
 
 from zotsync.adapters.latex import escape, escape_url, html_to_latex, protect
 from zotsync.core.citekeys import valid_citation_key
+from zotsync.core.mapping import ET_AL_LINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +288,7 @@ class _Item:
     extra_fields: dict[str, str] = field(default_factory=dict)
     eprint: str = ""
     eprint_class: str = ""
+    et_al: bool = False  # the list names the first authors only: "and others" ends them
 
 
 def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
@@ -321,6 +323,8 @@ def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
             read.extra_fields[lowered] = value
         elif lowered == "doi" and "DOI" not in fields:
             fields["DOI"] = value
+        elif lowered == ET_AL_LINE and value.strip() == "true":
+            read.et_al = True
     archive_id = fields.pop("archiveID", "")
     if not read.eprint and archive_id.lower().startswith("arxiv:"):
         read.eprint = archive_id.split(":", 1)[1].strip()
@@ -443,7 +447,8 @@ def bib_entry(
     for name, creators in _creator_groups(read, zf).items():
         if name in ("bookauthor", "translator") and not biblatex:
             continue
-        put(name, _names(creators, ascii_only))
+        others = " and others" if name == "author" and read.et_al else ""
+        put(name, _names(creators, ascii_only) + others)
 
     date = parse_date(f.get("date", ""), options.date_order)
     if date is not None:

@@ -337,9 +337,27 @@ def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
     if match:
         head, last_sep, last = match.groups()
         names = [name.strip() for name in head.split(",")] + [last.strip()]
-        return tuple(names), last_sep
+        return _people(names), last_sep
     names = [name.strip() for name in text.split(",")]
-    return tuple(names), (", " if len(names) > 1 else None)
+    return _people(names), (", " if len(names) > 1 else None)
+
+
+_ROLE = re.compile(r"^\([^()]{1,40}\)[ \t]+(?=\S)")  # "(primary authors) Aditya Ramesh"
+_JUNCTION = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z])")
+
+
+def _people(names: list[str]) -> tuple[str, ...]:
+    """Names without a role label before them, and names a copy ran together (``Aditya
+    RameshMikhail PavlovGabriel Goh``: two junctions or more; one is a name's own, as in
+    ``VanderPlas``) split apart."""
+    people: list[str] = []
+    for name in names:
+        name = _ROLE.sub("", name)
+        if len(_JUNCTION.findall(name)) >= 2:
+            people.extend(part.strip() for part in _JUNCTION.split(name) if part.strip())
+        else:
+            people.append(name)
+    return tuple(people)
 
 
 _ET_AL = re.compile(r"(,?[ \t]+et\.?[ \t]*al\.?)$", re.IGNORECASE)
@@ -747,8 +765,8 @@ def _read_lead(pieces: list[Piece]) -> tuple[_Lead, int] | None:
         return None
     if lead.parts == ["alias"] and lead.alias_form == "**{alias}**":
         return None  # "**Title**, **Best paper**": a bold title, then bold text
-    if lead.parts == ["alias"] and index == 1:
-        return None
+    if lead.parts == ["alias"] and lead.alias_form.startswith("**") and index == 1:
+        return None  # "**A** **B**": two bold texts, no lead
     title = pieces[index]
     if title.kind not in ("bold", "link") or title.form == "auto":
         return None
@@ -1117,9 +1135,14 @@ def _render_lead(content: EntryContent | Entry, style: EntryStyle, rendered: dic
             text = style.date_wrap.format(date=text)
         if text:
             out.append(text)
-            out.append(after)
+            out.append(_after_et_al(text, after))
             rendered[name] = ""
     return "".join(out)
+
+
+def _after_et_al(text: str, sep: str) -> str:
+    """The separator after a part, without the period an ``et al.`` already wrote."""
+    return sep[1:] if text.endswith(".") and sep.startswith(".") else sep
 
 
 def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
@@ -1143,11 +1166,15 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
     for name in ("date", "links", "authors", "note"):
         if name not in style.parts and name not in style.lead_parts:
             parts.append((name, _DEFAULT_SEPS[name]))
+    previous = ""
     for name, sep in parts:
         if rendered[name]:
+            if previous == "authors" and content.et_al:
+                sep = _after_et_al(out[-1], sep)
             out.append(sep)
             out.append(rendered[name])
             rendered[name] = ""
+            previous = name
     out.append(style.end)
     return "".join(out)
 

@@ -38,6 +38,7 @@ class SyncOptions:
     prune: bool = False
     prefer: Prefer | None = None
     allow_empty: bool = False
+    force: bool = False  # a first sync writes even fields `check` doubts
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class SyncOutcome:
     lists: list[ListResult] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=dict)  # library -> requests sent
     quick: bool = False  # answered by the fast path
+    doubts: list[str] = field(default_factory=list)  # a dry run's: a real sync would stop
 
     @property
     def conflicts(self) -> bool:
@@ -81,7 +83,7 @@ def sync_lists(
     from zotsync.sync.engine import run_library
 
     outcome = SyncOutcome()
-    for members in _jobs_by_library(config, options, sandboxes).values():
+    for members in _jobs_by_library(config, options, sandboxes, outcome.doubts).values():
         target = members[0][1]
         library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=notify)
         jobs = [job for _, _, job in members]
@@ -110,7 +112,10 @@ def sync_lists(
 
 
 def _jobs_by_library(
-    config: Config, options: SyncOptions, sandboxes: Sandboxes
+    config: Config,
+    options: SyncOptions,
+    sandboxes: Sandboxes,
+    doubts: list[str],
 ) -> dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]]:
     from zotsync.adapters.state_file import StateFile
     from zotsync.adapters.yaml_store import load_list, load_mapping, save_list
@@ -129,10 +134,33 @@ def _jobs_by_library(
         store = StateFile(target.state_path, target.identity)
         state, fresh = store.load()
         desired = desired_library(reading_list, mapping, item.collection, item.name)
+        if not state.items and not options.force:
+            _stop_on_doubts(item, desired, target, doubts if options.dry_run else None)
         job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
         job.apply_local = list_writer(item, reading_list, mapping, config.lists)
         by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
     return by_library
+
+
+def _stop_on_doubts(
+    item: ListConfig, desired: Desired, target: Target, doubts: list[str] | None
+) -> None:
+    """A first sync into a group writes nothing while `check` finds fields it may have read
+    wrong: a wrong title or author in a shared group is worse than none.  (A dry run goes
+    on, the message added to ``doubts``.)"""
+    from zotsync.app.lint import doubtful, list_findings
+    from zotsync.errors import DoubtfulFields
+
+    if not desired.items:
+        return
+    message = doubtful(list_findings(item.entries, item.mapping))  # as saved: file:line
+    if message is None:
+        return
+    plan = f"{len(desired.collections)} collections and {len(desired.items)} items"
+    text = f"list {item.name!r} ({plan} for {where(target)}): {message}"
+    if doubts is None:
+        raise DoubtfulFields(text)
+    doubts.append(text)
 
 
 def _remember_clean(

@@ -288,21 +288,17 @@ def check(
     zotsync check                 # every list of zotsync.yaml
 
     Finds empty, malformed and protocol-relative URLs, bad arXiv ids, mojibake,
-    papers listed twice, unknown venues, placeholder text, citation-key collisions.
+    papers listed twice, unknown venues, placeholder text, citation-key collisions, and
+    fields zotsync may have read wrong (a title that is only a tag, a venue that is markup
+    or names people, an author that is no one name, a URL scheme such as htp://): those are
+    errors (level "error" in --json), on which a first sync stops.
     """
-    from zotsync.adapters.markdown_list import render_list
-    from zotsync.adapters.yaml_store import load_list, load_venues
-    from zotsync.core.check import Finding, check_list
+    from zotsync.app.lint import list_findings
+    from zotsync.core.check import Finding
 
     findings: list[tuple[str, Finding]] = []
     for target in list_files(ctx, entries, list_name):
-        reading_list, where = load_list(target.entries, readonly=True)
-        venues = load_venues(mapping or target.mapping)
-        located = {entry_id: (str(path), line) for entry_id, (path, line) in where.items()}
-        rendered = render_list(reading_list)
-        found = check_list(
-            reading_list, located, rendered, venues, str(target.entries / "frame.md")
-        )
+        found = list_findings(target.entries, mapping or target.mapping)
         findings.extend((target.name, finding) for finding in found)
     if as_json:
         echo_json([{"list": name, **finding.as_dict()} for name, finding in findings])

@@ -73,6 +73,11 @@ def _plan_lines(plan: Plan, limit: int | None = CUT) -> list[str]:
     help="Go on when one side has lost every paper it had (otherwise the sync stops).",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Let a first sync write fields `zotsync check` reports as errors (read wrong?).",
+)
+@click.option(
     "--verbose", is_flag=True, help=f"Every line of the plan and report (else {CUT} of a kind)."
 )
 @click.option(
@@ -92,6 +97,7 @@ def sync(
     prune: bool,
     prefer: str | None,
     allow_empty: bool,
+    force: bool,
     verbose: bool,
     summary_path: Path | None,
     as_json: bool,
@@ -105,6 +111,8 @@ def sync(
     A collection per section under the list's root collection, an item per entry in
     its section's collection, its extra links as linked-URL attachments.  Items already
     in the group are adopted (by arXiv id, DOI, URL, title + year), not duplicated.
+    A first sync stops, writing nothing, while `zotsync check` reports errors (fields
+    it may have read wrong); fix them, or --force.
     """
     from zotsync.app.summary import ListSync
     from zotsync.app.sync import SyncOptions, report_json, sync_lists
@@ -122,6 +130,7 @@ def sync(
         prune=prune,
         prefer=Prefer(prefer) if prefer else None,
         allow_empty=allow_empty,
+        force=force,
     )
     sandboxes = Sandboxes(config.path.parent / ".zotsync")
     show = not as_json and not dry_run and sys.stderr.isatty()
@@ -137,6 +146,8 @@ def sync(
         outcome = sync_lists(config, options, sandboxes, progress=progress, notify=waits())
     finally:
         sandboxes.stop()
+    for doubt in outcome.doubts:
+        click.echo(f"zotsync: a real sync would stop: {doubt}", err=True)
     told = [
         ListSync(
             r.name,

@@ -14,6 +14,14 @@ from zotsync.core.document import ReadingList, Rendered, Verbatim
 from zotsync.core.entries import Entry, arxiv_id, arxiv_path, identity_keys, normalise_url
 from zotsync.core.mapping import VenueTable
 
+# Findings that say zotsync may have read a field wrong (or the list wrote one no library
+# should get): a first sync stops on them (``sync --force`` goes ahead).  The others are
+# the list's own blemishes (an empty link, an unknown venue, mojibake as written).
+ERROR_CODES = frozenset(
+    {"empty-title", "implausible-title", "venue-markup", "venue-is-authors", "authors-unsplit",
+     "bad-url-scheme"}
+)  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -22,6 +30,10 @@ class Finding:
     code: str
     message: str
     list_line: int | None = None
+
+    @property
+    def level(self) -> str:
+        return "error" if self.code in ERROR_CODES else "warning"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
@@ -35,6 +47,7 @@ class Finding:
             "code": self.code,
             "message": self.message,
             "list_line": self.list_line,
+            "level": self.level,
         }
 
 
@@ -81,7 +94,24 @@ def implausible(entry: Entry) -> list[tuple[str, str]]:
         found.append(("venue-markup", f"venue {venue!r} holds markup"))
     elif re.search(r"\bet\.? ?al\b", venue):
         found.append(("venue-is-authors", f"venue {venue!r} names people, not a venue"))
+    odd = next((name for name in entry.authors if _odd_name(name)), None)
+    if odd is not None:
+        found.append(("authors-unsplit", f"author {odd!r} does not read as one person's name"))
     return found
+
+
+_NOT_IN_NAMES = re.compile(r"[\d()\[\]{}<>*_|#@/\\;:]|\band\b|\bet\.? ?al\b|^\W|,")
+_RUN_TOGETHER = re.compile(r"[a-z]{3,}[A-Z][a-z]{3,}[A-Z]|[a-z]{4,}[A-Z][a-z]{4,}")
+
+
+def _odd_name(name: str) -> bool:
+    """An author that is no single person's name as written: empty, digits, brackets or
+    markup, an "and" or a comma inside, more than five words, names run together
+    (``RameshMikhail``)."""
+    stripped = name.strip()
+    if not stripped or len(stripped.split()) > 5:
+        return True
+    return bool(_NOT_IN_NAMES.search(stripped) or _RUN_TOGETHER.search(stripped))
 
 
 def url_problem(url: str) -> tuple[str, str] | None:

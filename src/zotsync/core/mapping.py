@@ -72,6 +72,7 @@ class VenueTable:
 MARKER = "zotsync-id"
 _KIND_LINE = "zotsync-kind"
 _NOTE_LINE = "zotsync-note"
+ET_AL_LINE = "zotsync-et-al"  # "true": the list names the first authors only (BibTeX "and others")
 _ALIAS_LINE = "zotsync-alias"  # the list's name or tag before the title (not shortTitle: a
 # tag such as "💬 Privacy Analysis" is no short title, and a wrong field is worse than none)
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
@@ -134,6 +135,8 @@ def extra_lines(marker: str, entry: Entry) -> str:
     lines = [f"{MARKER}: {marker}"]
     if entry.kind:
         lines.append(f"{_KIND_LINE}: {entry.kind}")
+    if entry.et_al and entry.authors:
+        lines.append(f"{ET_AL_LINE}: true")
     if entry.alias:
         lines.append(f"{_ALIAS_LINE}: {' '.join(entry.alias.split())}")
     if entry.note:
@@ -146,7 +149,7 @@ def read_extra(extra: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in extra.splitlines():
         name, sep, value = line.partition(":")
-        if sep and name.strip() in (MARKER, _KIND_LINE, _ALIAS_LINE, _NOTE_LINE):
+        if sep and name.strip() in (MARKER, _KIND_LINE, ET_AL_LINE, _ALIAS_LINE, _NOTE_LINE):
             found[name.strip()] = value.strip()
     return found
 
@@ -200,6 +203,7 @@ def content_of_item(
         kind=extra.get(_KIND_LINE, ""),
         note=extra.get(_NOTE_LINE, ""),
         alias=clean_line(extra.get(_ALIAS_LINE, "")),
+        et_al=extra.get(ET_AL_LINE) == "true" and bool(data.get("creators")),
     )
 
 

@@ -1,0 +1,42 @@
+"""The check use case: the findings of a list, as `zotsync check` reports them and as a
+first sync weighs them before it writes into a group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zotsync.core.check import Finding
+    from zotsync.core.document import ReadingList
+
+
+def list_findings(
+    entries: Path,
+    mapping: Path | None,
+    loaded: tuple[ReadingList, dict[str, tuple[Path, int]]] | None = None,
+) -> list[Finding]:
+    """Every finding of the list in ``entries`` (already ``loaded``, or read here)."""
+    from zotsync.adapters.markdown_list import render_list
+    from zotsync.adapters.yaml_store import load_list, load_venues
+    from zotsync.core.check import check_list
+
+    reading_list, where = loaded or load_list(entries, readonly=True)
+    located = {entry_id: (str(path), line) for entry_id, (path, line) in where.items()}
+    return check_list(
+        reading_list, located, render_list(reading_list), load_venues(mapping),
+        str(entries / "frame.md"),
+    )  # fmt: skip
+
+
+def doubtful(findings: list[Finding]) -> str | None:
+    """The one line that stops a first sync on error-level findings, or None."""
+    errors = [finding for finding in findings if finding.level == "error"]
+    if not errors:
+        return None
+    more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+    return (
+        f"{len(errors)} field(s) that may be misread would go into the group "
+        f"({errors[0]}{more}): fix them (`zotsync check` lists them), or run "
+        "`zotsync sync --force` to write them as they are"
+    )
