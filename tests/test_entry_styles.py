@@ -196,3 +196,17 @@ def test_an_alias_with_no_place_in_the_style_is_written_in_brackets_and_kept() -
     assert text.startswith("[RetinaNet] [Focal Loss](https://x.org/1)")
     parsed = parse_entry_text(text)
     assert parsed is not None and parsed.content == content
+
+
+def test_an_entry_that_names_its_first_authors_only_exports_and_others() -> None:
+    """``K. He et al.``: the .bib says ``and others`` (BibTeX's "et al."), a full list not."""
+    from zotsync.adapters.bibtex import ExportOptions
+    from zotsync.app.export import entry_block
+    from zotsync.core.entries import Entry
+    from zotsync.core.mapping import Mapping, item_fields
+
+    mapping = Mapping.from_dict({"venues": {}})
+    for et_al, expected in ((True, "author = {Gregor, K. and others}"), (False, "author = {Gregor, K.}")):
+        entry = Entry(id="draw-2015", title="DRAW", year=2015, authors=("K. Gregor",), et_al=et_al)
+        block = entry_block(item_fields(entry, mapping, "x"), "gregorDRAW2015", "bibtex", ExportOptions())
+        assert expected in block, block

@@ -136,7 +136,7 @@ def test_a_second_sync_costs_one_request_and_changes_nothing(group_project, sand
 def test_dry_run_prints_the_plan_and_changes_nothing(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
     result = run("sync", "--dry-run")
     assert result.exit_code == 0
-    assert "16 collections to create" in result.output
+    assert "15 collections to create" in result.output  # root + 14 sections (no table of contents)
     assert "111 items to create" in result.output and "40 links to attach" in result.output
     assert all(r.method == "GET" for r in sandbox.requests)
     assert library(sandbox)["items"] == {}
@@ -277,7 +277,7 @@ def test_library_sandbox_runs_in_process_on_a_fresh_clone(
     monkeypatch.delenv("ZOTERO_API_KEY", raising=False)
     first = run("sync")
     assert first.exit_code == 0, first.output
-    assert "16 collections created, 111 items created, 40 links attached" in first.output
+    assert "15 collections created, 111 items created, 40 links attached" in first.output
     second = run("sync")
     assert "the sandbox: 1 request(s)" in second.output
     assert (project / ".zotsync" / "sandbox.sqlite").exists()

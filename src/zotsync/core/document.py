@@ -67,6 +67,43 @@ _ESCAPE_PLAIN = re.compile(r"<!-- zotsync(\\*)(?=[ :])")
 _UNESCAPE_PLAIN = re.compile(r"<!-- zotsync\\(\\*)(?=[ :])")
 
 
+_ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
+_NAV_LEFTOVER = re.compile(r"^[\s\-+*\d.)|:,·•>]*$")
+
+
+def navigation_sections(reading_list: ReadingList) -> frozenset[str]:
+    """Sections that only navigate the list: no entries in them or under them, and their
+    own lines, besides blanks and bullets, all links to anchors of the list (a table of
+    contents).  They get no collection: a collection of nothing is noise in the group."""
+    with_entries = {
+        section.path[:depth]
+        for section in reading_list.sections
+        if section.entries
+        for depth in range(1, len(section.path) + 1)
+    }
+    own: dict[str, list[str]] = {}
+    current = ""
+    for line in reading_list.frame:
+        if isinstance(line, SectionMark):
+            current = line.slug
+        elif isinstance(line, Verbatim) and line.text.strip():
+            own.setdefault(current, []).append(line.text)
+    found = set()
+    for section in reading_list.sections:
+        lines = own.get(section.slug, [])
+        if section.path in with_entries:
+            continue
+        body = [line for line in lines if not line.lstrip().startswith("#")]  # headings
+        if body and all(_navigates(line) for line in body):
+            found.add(section.slug)
+    return frozenset(found)
+
+
+def _navigates(line: str) -> bool:
+    links = _ANCHOR_LINK.search(line)
+    return links is not None and _NAV_LEFTOVER.match(_ANCHOR_LINK.sub("", line)) is not None
+
+
 def split_lines(text: str) -> list[str]:
     """Lines with their terminators (``\\n``, ``\\r\\n`` or ``\\r`` only, as CommonMark)."""
     return LINE.findall(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from zotsync.core.document import ReadingList
+from zotsync.core.document import ReadingList, navigation_sections
 from zotsync.core.entries import Entry, SectionPath
 from zotsync.core.mapping import Mapping, item_fields
 
@@ -35,10 +35,14 @@ class Desired:
 def desired_library(
     reading_list: ReadingList, mapping: Mapping, root_name: str, list_name: str
 ) -> Desired:
-    """The library the list asks for: a collection per section under the root, an item per
-    entry (entries listed twice with the same content share one item)."""
+    """The library the list asks for: a collection per section under the root (not for a
+    table of contents), an item per entry (entries listed twice with the same content
+    share one item)."""
     collections: dict[SectionPath, str] = {ROOT: root_name}
+    navigation = navigation_sections(reading_list)
     for section in reading_list.sections:
+        if section.slug in navigation:
+            continue  # a table of contents: no collection
         for depth in range(1, len(section.path) + 1):
             collections.setdefault(section.path[:depth], section.path[depth - 1])
     items: dict[str, DesiredItem] = {}
