@@ -5,7 +5,9 @@
 
 Styles: bullet links (`- [Title](url), ICLR 2021 [[code]](…)`), tables (`| [Title](url) |
 CVPR 2021 | [Code](…) | 752 |`), bold titles over `- Paper: https://…` bullets, and bold
-titles with `(2015), K. He et al.`.  Budget (DESIGN.md §9): ingest of 10,000 entries ≤ 1 s,
+titles with `(2015), K. He et al.`, MLA citations (`**Alias**: Last, First, et al. **Title.**
+Venue. 2020.`) and `(Venue Year) [tag] **Title**, First Last et al.`.  Budget (DESIGN.md
+§9): ingest of 10,000 entries ≤ 1 s,
 linear to 100,000.  Best of 3 runs each; the parse and render are checked to write the text
 back byte for byte.
 """
@@ -45,17 +47,36 @@ def et_al(n: int) -> str:
     return f"- **Paper {n}** (2015), K. He et al. [[pdf]]({_paper(n)})\n"
 
 
+def citations(n: int) -> str:
+    return (
+        f"1. **Set {n}**: Yang, Sibei, Guanbin Li, and Yizhou Yu. **Paper {n}.** Proceedings of "
+        f"the IEEE Conference on Computer Vision (CVPR). 2020. [[Paper]]({_paper(n)}) "
+        f"[[Code]](https://github.com/x/{n})\n\n"
+    )
+
+
+def tagged(n: int) -> str:
+    return (
+        f"* (CVPR 2023) [💬 Topic {n % 7}] **Paper {n}**, Rohit Girdhar et al. "
+        f"[[Paper]({_paper(n)})] [[Code](https://github.com/x/{n})]\n"
+    )
+
+
 HEADS = {
     "bullets": "# Papers\n\n",
     "table": "# Papers\n\n| Paper | Venue | Code | Stars |\n|---|---|---|---|\n",
     "link lists": "# Papers\n\n",
     "authors et al.": "# Papers\n\n",
+    "citations (MLA)": "# Papers\n\n",
+    "(Venue Year) [tag]": "# Papers\n\n",
 }
 ROWS: dict[str, Row] = {
     "bullets": bullets,
     "table": table_rows,
     "link lists": link_lists,
     "authors et al.": et_al,
+    "citations (MLA)": citations,
+    "(Venue Year) [tag]": tagged,
 }
 
 

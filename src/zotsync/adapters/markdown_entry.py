@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from zotsync.core.entries import Entry, EntryContent, EntryStyle
+from zotsync.core.entries import DATE_FORMS, Entry, EntryContent, EntryStyle
 from zotsync.core.escape import markdown_destination, markdown_line_start, markdown_text
 
 if TYPE_CHECKING:
@@ -118,13 +118,20 @@ def _try_link(src: str, start: int, end: int) -> tuple[int, str, int] | None:
     return pos + 1, url, label_end
 
 
+_STOPS = {"*": re.compile(r"[\\*]"), "_": re.compile(r"[\\_]")}
+
+
 def _find_closing(src: str, start: int, end: int, marker: str) -> int:
     """Index of the closing emphasis ``marker`` after ``start``, skipping escapes, or -1."""
     i = start
     n = len(marker)
+    stops = _STOPS[marker[0]]
     while i < end:
-        c = src[i]
-        if c == "\\":
+        stop = stops.search(src, i, end)  # the next escape or marker: nothing else matters
+        if stop is None:
+            return -1
+        i = stop.start()
+        if src[i] == "\\":
             i += 2
             continue
         if src.startswith(marker, i) and not src[i - 1].isspace():
@@ -138,6 +145,9 @@ def _find_closing(src: str, start: int, end: int, marker: str) -> int:
             return i
         i += 1
     return -1
+
+
+_SPECIAL = re.compile(r"[\\`\[!<*_]")
 
 
 def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
@@ -156,6 +166,10 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
                 pieces.append(Piece("text", chunk, chunk))
 
     while i < end:
+        special = _SPECIAL.search(src, i, end)  # plain text in between: nothing to look at
+        if special is None:
+            break
+        i = special.start()
         c = src[i]
         if c == "\\":
             i += 2
@@ -240,7 +254,8 @@ def parse_date(text: str) -> tuple[str, int | None, str | None]:
     volume or publisher, and the form keeps those literally (:func:`_cited_form`).
     """
     common = _VENUE_YEAR.match(text)
-    if common is not None:  # the usual "ICLR 2021": the general rules below give the same
+    if common is not None and not _cited_extra(common.group(1).rstrip(",")):
+        # the usual "ICLR 2021": the general rules below give the same
         venue = common.group(1)
         if _closing_period(venue):  # "Proc. IJCAI. 2017"
             return venue[:-1], int(common.group(2)), "{venue}. {year}"
@@ -272,7 +287,7 @@ def _simple_date(text: str, found: re.Match[str]) -> tuple[str, int, str | None]
     if not after:
         for suffix, form in ((", ", "{venue}, {year}"), (" ", "{venue} {year}")):
             venue = before[: -len(suffix)]
-            if before.endswith(suffix) and venue and not _cited_extra(venue):
+            if before.endswith(suffix) and venue and not _cited_extra(venue.rstrip(" ,")):
                 return venue, year, form
     if after == ")" and before.endswith(" (") and len(before) > 2 and not _cited_extra(before[:-2]):
         return before[:-2], year, "{venue} ({year})"
@@ -376,6 +391,7 @@ def _without_et_al(text: str) -> str:
     return text[: found.start()] if found else text
 
 
+@lru_cache(maxsize=1024)  # an entry's author text is looked at up to three times
 def authors_et_al(text: str) -> tuple[tuple[str, ...], str | None, str]:
     """Names of an author text, the joiner before the last, and what ends the text when it
     names only the first authors (``" et al."``), else ""."""
@@ -423,11 +439,14 @@ _VENUE_WORDS = {
 }  # fmt: skip
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def looks_like_authors(text: str) -> bool:
     """Whether a text is a list of people (``K. He et al.``, ``Ada Zeller, Bo Li``), not a
     venue: names of capitalised words or initials, no digits, no venue words, and either
     ``et al.`` or at least two names of two words or more (a lone venue stays a venue)."""
-    if _YEAR.search(text) or any(c.isdigit() for c in text):
+    if _DIGIT.search(text):  # a year, a volume: no list of people
         return False
     names, _, form = authors_et_al(text)
     if not names or not all(_NAME.fullmatch(name) for name in names):
@@ -438,12 +457,13 @@ def looks_like_authors(text: str) -> bool:
     return bool(form) or (len(names) >= 2 and all(len(n.split()) >= 2 for n in names))
 
 
+_DATE_COMMA = re.compile(r"^(.*?(?:19|20)\d\d\)?)(,[ \t]+)(.+)$")
 _INITIALLED = re.compile(r"(?:[A-Z]\.[ \t]?){1,3}[A-Z][\w'’-]+")  # "R. Girshick", one author
 
 
 def _date_then_authors(core: str) -> tuple[str, str, str] | None:
     """``(2015), K. He et al`` -> ("(2015)", ", ", "K. He et al"): a date, then its authors."""
-    found = re.match(r"^(.*?(?:19|20)\d\d\)?)(,[ \t]+)(.+)$", core)
+    found = _DATE_COMMA.match(core)
     if found is None:
         return None
     if not looks_like_authors(found.group(3)) and not _INITIALLED.fullmatch(found.group(3)):
@@ -553,13 +573,21 @@ _NO_LINK = {"", "none", "-", "n/a", "null", "todo", "暂无", "无"}
 _PAPER_WORDS = ("paper", "pdf", "arxiv", "论文")
 
 
+_ABBREVIATIONS = {
+    "al", "etc", "inc", "co", "ltd", "corp", "vs", "jr", "sr", "st", "no", "vol", "pp", "ed",
+    "eds", "fig", "approx", "dept", "univ", "proc", "conf", "int", "e.g", "i.e",
+}  # fmt: skip
+
+
 def _ends_in_period(title: str) -> bool:
-    """A title's final period that is punctuation (``Title.``), not an ellipsis or the dot of
-    a short abbreviation (``U.S.``, ``et al.``)."""
+    """A title's final period that is punctuation (``Title.``, ``in 3D.``), not an ellipsis
+    or the dot of an abbreviation or initial (``U.S.``, ``et al.``, ``Vol.``, ``B.``)."""
     if not title.endswith(".") or title.endswith(".."):
         return False
-    last = title.rsplit(None, 1)[-1]
-    return len(last) > 3 and "." not in last[:-1] and last.lower() != "al."
+    last = title.rsplit(None, 1)[-1][:-1]
+    if not last or "." in last or last.casefold() in _ABBREVIATIONS:
+        return False
+    return not (len(last) == 1 and last.isalpha())
 
 
 _YEAR_IN_PARENS = re.compile(r"\((?:19|20)\d\d\)")
@@ -637,6 +665,7 @@ _LEAD_TOKEN = re.compile(
 )
 _LEAD_SEP = re.compile(r"[ \t:;,|–—-]*")
 _QUOTES = '"“'
+_MAX_AUTHORS_TEXT = 3000
 
 
 @dataclass(slots=True)
@@ -736,7 +765,10 @@ def _lead_text(lead: _Lead, text: str, last: bool) -> bool:
 
 
 def _lead_rest(lead: _Lead, rest: str) -> bool:
-    """The authors that end a lead, with the punctuation before the title."""
+    """The authors that end a lead, with the punctuation before the title (a text longer
+    than any author list is none: a paragraph before a bold word)."""
+    if len(rest) > _MAX_AUTHORS_TEXT:
+        return False
     core = rest.rstrip(" \t" + _QUOTES)
     if core.endswith(".") and not re.search(r"(?:^|[\s.])[A-Z]\.\Z", core):
         core = core[:-1]  # the sentence's period, not an initial's
@@ -744,6 +776,23 @@ def _lead_rest(lead: _Lead, rest: str) -> bool:
         return False
     lead.seps[-1] = rest[len(core) :]
     return True
+
+
+def _title_follows(pieces: list[Piece], index: int) -> bool:
+    """Whether the first piece after the texts from ``index`` on can be a title."""
+    while index < len(pieces) and pieces[index].kind == "text":
+        index += 1
+    if index >= len(pieces):
+        return False
+    title = pieces[index]
+    if title.kind == "bold":
+        return True
+    return (
+        title.kind == "link"
+        and title.form != "auto"
+        and not title.text.startswith("[")
+        and not _label_word(title.text)
+    )
 
 
 def _read_lead(pieces: list[Piece]) -> tuple[_Lead, int] | None:
@@ -756,6 +805,8 @@ def _read_lead(pieces: list[Piece]) -> tuple[_Lead, int] | None:
         lead.alias, lead.alias_form = alias
         lead.add("alias")
         index = 1
+    if not _title_follows(pieces, index):
+        return None  # checked first: most entries have no lead, and the texts cost more
     while index < len(pieces) and pieces[index].kind == "text":
         last = index + 1 < len(pieces) and pieces[index + 1].kind != "text"
         if not _lead_text(lead, pieces[index].text, last):
@@ -1179,14 +1230,24 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
     return "".join(out)
 
 
-def _recordable(style: EntryStyle) -> bool:
-    """Whether a section may take this entry's own style: one its ``list.yaml`` can record
-    (not one with a citation's literal volume or pages in its date form)."""
+@cache
+def _recordable(style: EntryStyle) -> EntryStyle | None:
+    """The entry's own style as a section may take it: one its ``list.yaml`` can record (a
+    citation's literal volume or pages in the date form give way to the plain form), or
+    None."""
+    if style.date_form not in DATE_FORMS:
+        form = style.date_form
+        plain = "{venue} ({year})" if "({year})" in form else "{venue} {year}"
+        if "{venue}. " in form:
+            plain = "{venue}. {year}"
+        elif "{venue}, " in form:
+            plain = "{venue}, {year}"
+        style = replace(style, date_form=plain)
     try:
         style.validate()
     except ValueError:
-        return False
-    return True
+        return None
+    return style
 
 
 _STYLE_SAMPLE = 200
@@ -1204,7 +1265,9 @@ def infer_style(
     """
     if not samples:
         return fallback, []
-    counts = Counter(parsed.style for _, parsed in samples if _recordable(parsed.style))
+    counts = Counter(
+        recordable for _, parsed in samples if (recordable := _recordable(parsed.style))
+    )
     candidates = [style for style, _ in counts.most_common(5)] or [fallback]
     candidates.sort(key=lambda style: -len(style.parts))  # stable: commonest first on a tie
     step = max(1, len(samples) // _STYLE_SAMPLE)

@@ -170,11 +170,11 @@ class _Reader:
         parsed = parse_entry_text(text)
         if parsed is None:
             return False
+        while full_end > end and not self.lines[full_end - 1].strip():
+            full_end -= 1  # the blank lines after the item are not its text
         if full_end != end and self._nested_entry(end, full_end):
             full_end = end  # "1. **Dataset** [[Website]](…)" over its papers' own entries
         if full_end != end:
-            while full_end - 1 > start and not self.lines[full_end - 1].strip():
-                full_end -= 1
             whole = _entry_at(self.lines, start, full_end, prefix_len)
             parsed_whole = parse_entry_text(whole)
             if parsed_whole is not None:  # else the nested lines stay in the frame as they are
