@@ -701,3 +701,36 @@ def load_mapping(path: Path | None) -> Mapping:
 
 def load_venues(path: Path | None) -> VenueTable:
     return load_mapping(path).venues
+
+
+def with_venues(path: Path | None, venues: list[tuple[str, str, str]]) -> bytes:
+    """The mapping file's bytes (the built-in default's for None) with ``venues`` (name,
+    item type, a comment) added at the end of its ``venues:`` table, one line each, so a
+    user fills in each full name in place.  Every other line stays as it is."""
+    data = mapping_bytes(path)
+    text = data.decode("utf-8")
+    where = path or Path("<built-in default-mapping.yaml>")
+    node, _ = load_yaml_node(where, text)
+    import yaml
+
+    table = None
+    if isinstance(node, yaml.MappingNode):
+        table = next((v for k, v in node.value if getattr(k, "value", None) == "venues"), None)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    if not isinstance(table, yaml.MappingNode) or table.flow_style or not table.value:
+        if table is not None:
+            raise _fail(where, table, "`venues:` must be a block table to add venues to")
+        lines.append("venues:\n")
+        at, indent = len(lines), "  "
+    else:
+        at = table.end_mark.line if table.end_mark.column == 0 else table.end_mark.line + 1
+        while at > 0 and not lines[at - 1].strip():
+            at -= 1  # before the blank lines that end the table
+        indent = " " * table.value[0][0].start_mark.column
+    added = [
+        f"{indent}{scalar(name)}: {{type: {item_type}}}  # {comment}\n"
+        for name, item_type, comment in venues
+    ]
+    return "".join(lines[:at] + added + lines[at:]).encode("utf-8")

@@ -40,3 +40,25 @@ def doubtful(findings: list[Finding]) -> str | None:
         f"({errors[0]}{more}): fix them (`zotsync check` lists them), or run "
         "`zotsync sync --force` to write them as they are"
     )
+
+
+def unknown_venues(findings: list[Finding], mapping: Path | None) -> list[tuple[str, str, str]]:
+    """(venue, item type, comment) for each venue the mapping does not know, in the order
+    the list first uses it: the lines `check --add-venues` adds to the mapping."""
+    from zotsync.adapters.yaml_store import load_mapping
+    from zotsync.core.mapping import journal_like
+
+    known = load_mapping(mapping)
+    seen: dict[str, tuple[int, Finding]] = {}
+    for finding in findings:
+        if finding.code == "unknown-venue" and finding.venue:
+            count, first = seen.get(finding.venue, (0, finding))
+            seen[finding.venue] = (count + 1, first)
+    found = []
+    for venue, (count, first) in seen.items():
+        item_type = "journalArticle" if journal_like(venue) else known.unknown_venue_type
+        where = " ".join(f"{first.path}:{first.line}".split())
+        entries = f"{count} entr{'y' if count == 1 else 'ies'}"
+        comment = f"{entries}, first {where}: add name: (the full title)"
+        found.append((venue, item_type, comment))
+    return found

@@ -22,7 +22,7 @@ from zotsync.cli.main import main
 from zotsync.errors import UserError
 
 if TYPE_CHECKING:
-    pass
+    from zotsync.core.check import Finding
 
 
 @main.command()
@@ -271,6 +271,12 @@ def _first_difference(old: bytes, new: bytes) -> int:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Mapping file with the known venues (default: the list's, else built-in).",
 )
+@click.option(
+    "--add-venues",
+    is_flag=True,
+    help="Add the venues the mapping does not know to the list's mapping file (to fill in).",
+)
+@click.option("--dry-run", is_flag=True, help="With --add-venues: print the lines, write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
 @click.pass_context
 @handle_errors
@@ -279,6 +285,8 @@ def check(
     entries: Path | None,
     list_name: str | None,
     mapping: Path | None,
+    add_venues: bool,
+    dry_run: bool,
     as_json: bool,
 ) -> None:
     """Lint the canonical list; exit 1 with `file:line` per finding.
@@ -292,13 +300,22 @@ def check(
     fields zotsync may have read wrong (a title that is only a tag, a venue that is markup
     or names people, an author that is no one name, a URL scheme such as htp://): those are
     errors (level "error" in --json), on which a first sync stops.
+
+    --add-venues appends each unknown venue to the list's mapping file as a line
+    `Venue: {type: conferencePaper}` (journalArticle for a journal's name) with a comment
+    naming the first entry; fill in `name:` (the full proceedings or journal title).
     """
     from zotsync.app.lint import list_findings
-    from zotsync.core.check import Finding
 
     findings: list[tuple[str, Finding]] = []
     for target in list_files(ctx, entries, list_name):
-        found = list_findings(target.entries, mapping or target.mapping)
+        venues = mapping or target.mapping
+        new_file = add_venues and venues is not None and not venues.exists()
+        found = list_findings(target.entries, None if new_file else venues)
+        if add_venues and any(f.code == "unknown-venue" for f in found):
+            _add_venues(found, venues, dry_run)
+            if not dry_run:
+                found = list_findings(target.entries, venues)
         findings.extend((target.name, finding) for finding in found)
     if as_json:
         echo_json([{"list": name, **finding.as_dict()} for name, finding in findings])
@@ -308,3 +325,23 @@ def check(
         click.echo(f"{len(findings)} finding(s)", err=True)
     if findings:
         sys.exit(1)
+
+
+def _add_venues(found: list[Finding], mapping: Path | None, dry_run: bool) -> None:
+    from zotsync.adapters.files import atomic_write
+    from zotsync.adapters.yaml_store import with_venues
+    from zotsync.app.lint import unknown_venues
+    if mapping is None:
+        raise UserError(
+            "--add-venues: the list uses the built-in mapping; name a file to write with "
+            "--mapping FILE (it starts as a copy of the built-in one) or `mapping:` in "
+            "zotsync.yaml"
+        )
+    venues = unknown_venues(found, mapping if mapping.exists() else None)
+    text = with_venues(mapping if mapping.exists() else None, venues)
+    if dry_run:
+        for venue, item_type, comment in venues:
+            click.echo(f"would add to {mapping}: {venue}: {{type: {item_type}}}  # {comment}")
+        return
+    atomic_write(mapping, text)
+    click.echo(f"added {len(venues)} venue(s) to {mapping}: fill in their names", err=True)

@@ -30,6 +30,7 @@ class Finding:
     code: str
     message: str
     list_line: int | None = None
+    venue: str = ""  # an unknown-venue finding's venue (what `check --add-venues` adds)
 
     @property
     def level(self) -> str:
@@ -153,7 +154,9 @@ def check_list(
         found += _clashes(entry, where, keys_seen, citation_keys)
         path, line = where.get(entry.id, ("?", 0))
         shown = rendered.entry_lines.get(entry.id)
-        findings.extend(Finding(path, line, code, message, shown) for code, message in found)
+        for code, message in found:
+            venue = entry.venue if code == "unknown-venue" else ""
+            findings.append(Finding(path, line, code, message, shown, venue))
     findings.extend(_frame_findings(reading_list, rendered, frame_path))
     return findings
 
