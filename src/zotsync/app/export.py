@@ -41,7 +41,7 @@ from zotsync.app.keys import with_keys
 from zotsync.core.citekeys import KeyAllocator, base_key, valid_citation_key
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import SectionPath
-from zotsync.core.mapping import Mapping, item_fields
+from zotsync.core.mapping import Mapping, section_item_fields
 from zotsync.errors import UserError
 from zotsync.sync.desired import desired_library
 
@@ -264,7 +264,7 @@ def _section_record(
     entries = []
     for entry in section.entries:
         content = _digest(json.dumps(entry.content().as_kwargs(), ensure_ascii=False))
-        data = item_fields(entry, mapping, list_name)
+        data = section_item_fields(entry, tuple(section.path), mapping, list_name)
         key = entry.citation_key
         entries.append([content, key, entry_block(data, key, fmt, options)])
     return {"section": list(section.path), "entries": entries}

@@ -73,6 +73,7 @@ MARKER = "zotsync-id"
 _KIND_LINE = "zotsync-kind"
 _NOTE_LINE = "zotsync-note"
 ET_AL_LINE = "zotsync-et-al"  # "true": the list names the first authors only (BibTeX "and others")
+_HEADING_LINE = "zotsync-from-heading"  # fields the section's heading gave: "year", "venue"
 _ALIAS_LINE = "zotsync-alias"  # the list's name or tag before the title (not shortTitle: a
 # tag such as "💬 Privacy Analysis" is no short title, and a wrong field is worse than none)
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
@@ -144,12 +145,15 @@ def extra_lines(marker: str, entry: Entry) -> str:
     return "\n".join(lines)
 
 
+_OUR_LINES = (MARKER, _KIND_LINE, ET_AL_LINE, _HEADING_LINE, _ALIAS_LINE, _NOTE_LINE)
+
+
 def read_extra(extra: str) -> dict[str, str]:
     """Our ``zotsync-*`` lines of an item's ``extra`` (other lines are the user's)."""
     found: dict[str, str] = {}
     for line in extra.splitlines():
         name, sep, value = line.partition(":")
-        if sep and name.strip() in (MARKER, _KIND_LINE, ET_AL_LINE, _ALIAS_LINE, _NOTE_LINE):
+        if sep and name.strip() in _OUR_LINES:
             found[name.strip()] = value.strip()
     return found
 
@@ -181,6 +185,45 @@ def item_fields(entry: Entry, mapping: Mapping, list_name: str) -> dict[str, Any
         data["DOI"] = doi(entry.url) or ""
     if entry.citation_key:
         data["citationKey"] = entry.citation_key
+    return data
+
+
+_YEAR_WORDS = {"year", "years", "papers", "paper", "from", "of", "in", "more", "published", "the"}
+_HEADING_VENUE = re.compile(r"^(.*?\S)[\s'’_-]*((?:19|20)\d\d)$")
+
+
+def heading_date(path: tuple[str, ...], venues: VenueTable) -> tuple[str, int | None]:
+    """The venue and year a section's headings give its entries, the nearest heading first:
+    a year (``2021``, ``Papers from 2016``) or a venue the table knows with its year
+    (``CVPR 2023``, ``NeurIPS-2022``); ("", None) when none does."""
+    for name in reversed(path):
+        text = " ".join(name.split()).strip(" :*")
+        found = _HEADING_VENUE.match(text) or re.fullmatch(r"((?:19|20)\d\d)", text)
+        if found is None:
+            continue
+        year = int(found.group(found.lastindex or 1))
+        before = found.group(1) if found.lastindex == 2 else ""
+        if all(word.casefold() in _YEAR_WORDS for word in before.split()):
+            return "", year
+        if venues.lookup(before) is not None:
+            return before, year
+    return "", None
+
+
+def section_item_fields(
+    entry: Entry, path: tuple[str, ...], mapping: Mapping, list_name: str
+) -> dict[str, Any]:
+    """:func:`item_fields` of an entry in the section at ``path``: a year or venue its
+    heading gives fills the entry's own when it has none, and ``extra`` says so."""
+    venue, year = heading_date(path, mapping.venues)
+    filled = []
+    if entry.year is None and year is not None:
+        entry, filled = replace(entry, year=year), ["year"]
+    if not entry.venue and venue:
+        entry, filled = replace(entry, venue=venue), [*filled, "venue"]
+    data = item_fields(entry, mapping, list_name)
+    if filled:
+        data["extra"] += f"\n{_HEADING_LINE}: {', '.join(filled)}"
     return data
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from zotsync.core.document import ReadingList, navigation_sections
 from zotsync.core.entries import Entry, SectionPath
-from zotsync.core.mapping import Mapping, item_fields
+from zotsync.core.mapping import Mapping, section_item_fields
 
 ROOT: SectionPath = ()  # the list's root collection
 
@@ -67,7 +67,7 @@ def desired_library(
         by_content[content] = entry.id
         items[entry.id] = DesiredItem(
             entry.id,
-            item_fields(entry, mapping, list_name),
+            section_item_fields(entry, section.path, mapping, list_name),
             (section.path,),
             entry.links,
             entry=entry,

@@ -7,7 +7,13 @@ from dataclasses import replace
 
 from zotsync.core.entries import ID_PATTERN, Entry, SectionPath
 from zotsync.core.escape import clean_line
-from zotsync.core.mapping import MARKER, content_of_item, entry_of_item, item_fields, read_extra
+from zotsync.core.mapping import (
+    MARKER,
+    content_of_item,
+    entry_of_item,
+    read_extra,
+    section_item_fields,
+)
 from zotsync.sync.actions import Action, Change, LocalChange, Phase
 from zotsync.sync.desired import DesiredItem
 from zotsync.sync.plan.context import PlanContext
@@ -60,7 +66,8 @@ def _add(ctx: PlanContext, obj: RemoteObject, sections: list[SectionPath], wante
         if c.data.get("linkMode") == "linked_url" and not c.trashed
     )
     entry = entry_of_item(entry_id, obj.data, ctx.mapping, links)
-    fields = item_fields(entry, ctx.mapping, ctx.desired.list_name)
+    path = sections[0] if sections else ()
+    fields = section_item_fields(entry, path, ctx.mapping, ctx.desired.list_name)
     theirs_key = str(obj.data.get("citationKey") or "").strip()
     if theirs_key and not entry.citation_key:
         ctx.plan.refused.append(

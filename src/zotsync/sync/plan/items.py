@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from zotsync.core.entries import SectionPath
-from zotsync.core.mapping import MARKER, item_fields, pull_into, read_extra
+from zotsync.core.mapping import MARKER, pull_into, read_extra, section_item_fields
 from zotsync.sync.actions import Action, Change, Conflict, ItemTarget, LocalChange, Phase, Write
 from zotsync.sync.desired import DesiredItem
 from zotsync.sync.merge import Bases, Outcome, Prefer, merge3
@@ -296,7 +296,8 @@ def _pull_fields(
         return want, set()
     entry = pull_into(want.entry, remote.data, names, ctx.mapping)
     ctx.plan.local.append(LocalChange(Change.UPDATE, want.entry_id, entry=entry))
-    fields = item_fields(entry, ctx.mapping, ctx.desired.list_name)
+    path = want.members[0][1] if want.members else (want.sections[0] if want.sections else ())
+    fields = section_item_fields(entry, path, ctx.mapping, ctx.desired.list_name)
     return replace(want, fields=fields, entry=entry), names
 
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from zotsync.core.entries import Entry, SectionPath, identity_keys
-from zotsync.core.mapping import MARKER, content_of_item, item_fields, read_extra
+from zotsync.core.mapping import (
+    MARKER,
+    content_of_item,
+    read_extra,
+    section_item_fields,
+)
 from zotsync.sync.desired import DesiredItem
 from zotsync.sync.plan.context import PlanContext, with_marker
 
@@ -140,7 +145,7 @@ def _led_by_its_synced_entry(ctx: PlanContext, item: DesiredItem) -> DesiredItem
     return replace(
         item,
         entry_id=holder,
-        fields=item_fields(entry, ctx.mapping, ctx.desired.list_name),
+        fields=section_item_fields(entry, members[holder][1], ctx.mapping, ctx.desired.list_name),
         links=entry.links,
         also=tuple(i for i in (item.entry_id, *item.also) if i != holder),
         entry=entry,
