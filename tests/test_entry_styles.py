@@ -130,6 +130,27 @@ CASES = [
         "**Charades-Ego**:  [[Website]](https://allenai.org/plato/charades/)",
         {"title": "Charades-Ego", "url": "https://allenai.org/plato/charades/", "links": ()},
     ),
+    (  # a bracketed bold alias, a plain title up to "|", a bold venue with a short year
+        "**[RetinaNet]** Focal Loss for Dense Object Detection | **[ICCV' 17]** | "
+        "[pdf](https://arxiv.org/pdf/1708.02002.pdf)",
+        {"alias": "RetinaNet", "title": "Focal Loss for Dense Object Detection",
+         "venue": "ICCV", "year": 2017, "url": "https://arxiv.org/pdf/1708.02002.pdf",
+         "writes_back": False},
+    ),
+    (  # the alias inside the bold title names venue and year; <br> separates
+        "**(*ICCV2019_VideoBERT*) VideoBERT: A Joint Model.**<br>\n*Chen Sun, Austin Myers.*"
+        "<br>\n[[paper]](https://arxiv.org/abs/1904.01766)",
+        {"alias": "ICCV2019_VideoBERT", "title": "VideoBERT: A Joint Model", "venue": "ICCV",
+         "year": 2019, "authors": ("Chen Sun", "Austin Myers"), "writes_back": False},
+    ),
+    (  # a presentation kind is no part of the venue
+        "[Colorful Image Colorization](https://arxiv.org/abs/1603.08511), ECCV 2016 (Oral)",
+        {"venue": "ECCV", "year": 2016, "writes_back": False},
+    ),
+    (
+        "[Title](https://x.org/1), TPAMI, 2021",
+        {"venue": "TPAMI", "year": 2021},
+    ),
     (  # a bold title, then bold text: no alias
         "**Deep Residual Learning**, **Best Paper** [[pdf]](http://x.org/r.pdf)",
         {"title": "Deep Residual Learning", "alias": ""},

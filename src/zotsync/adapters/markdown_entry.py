@@ -237,15 +237,49 @@ class ParsedEntry:
     style: EntryStyle
 
 
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
 def _split_sep(text: str) -> tuple[str, str, str]:
+    """(separators before, the text, separators after); an HTML ``<br>`` is a separator."""
     stripped_left = text.lstrip(_SEP_CHARS)
+    while stripped_left[:1] == "<" and (found := _BREAK.match(stripped_left)) is not None:
+        stripped_left = stripped_left[found.end() :].lstrip(_SEP_CHARS)
     lead = text[: len(text) - len(stripped_left)]
     core = stripped_left.rstrip(_SEP_CHARS)
+    while core.endswith(">") and (found := _BREAK.search(core, max(0, len(core) - 8))):
+        if found.end() != len(core):
+            break
+        core = core[: found.start()].rstrip(_SEP_CHARS)
     trail = stripped_left[len(core) :]
     return lead, core, trail
 
 
+_PRESENTATION = re.compile(
+    r"^(.*\S)[ \t]+\(?(?:oral|spotlight|poster|highlight|best paper(?: award)?)\)?\Z",
+    re.IGNORECASE,
+)
+_SHORT_YEAR = re.compile(r"^(.*[^\d\s'’])[ \t]*['’][ \t]?(\d\d)\Z")  # "ICCV' 17", "CVPR'19"
+
+
 def parse_date(text: str) -> tuple[str, int | None, str | None]:
+    """(venue, year, date form) of a date text (see :func:`_parse_date`); a presentation
+    kind after the venue (``ICCV Oral``, ``ECCV 2020 (Spotlight)``) is no part of it, and
+    ``ICCV' 17`` is ICCV 2017 (neither has a form that writes it back)."""
+    venue, year, form = _parse_date(text)
+    if year is None and (short := _SHORT_YEAR.match(venue)) is not None:
+        venue, year, form = short.group(1), 2000 + int(short.group(2)), None
+        if year > 2000 + _CENTURY_TURN:
+            year -= 100
+    if (kind := _PRESENTATION.match(venue)) is not None:
+        venue, form = kind.group(1), None
+    return venue, year, form
+
+
+_CENTURY_TURN = 40  # "'39" is 2039, "'41" is 1941
+
+
+def _parse_date(text: str) -> tuple[str, int | None, str | None]:
     """(venue, year, date form) of a date text; the form is None if no form writes it back.
 
     A citation's date says more than venue and year (``arXiv preprint arXiv:1805.03508
@@ -254,7 +288,8 @@ def parse_date(text: str) -> tuple[str, int | None, str | None]:
     volume or publisher, and the form keeps those literally (:func:`_cited_form`).
     """
     common = _VENUE_YEAR.match(text)
-    if common is not None and not _cited_extra(common.group(1).rstrip(",")):
+    venue_text = common.group(1) if common is not None else ""
+    if common is not None and not venue_text.endswith(",") and not _cited_extra(venue_text):
         # the usual "ICLR 2021": the general rules below give the same
         venue = common.group(1)
         if _closing_period(venue):  # "Proc. IJCAI. 2017"
@@ -826,6 +861,26 @@ def _read_lead(pieces: list[Piece]) -> tuple[_Lead, int] | None:
     return lead, index
 
 
+def _bold_date(piece: Piece) -> tuple[str, int | None, str | None] | None:
+    """The venue and year of a bold date (``**[ICCV' 17]**``, ``**CVPR 2019**``), or None."""
+    text = plain_text(piece.children or []).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1].strip()
+    if len(text) > 60 or not any(c.isdigit() for c in text):
+        return None
+    date = parse_date(text)
+    return date if date[1] is not None and date[0] else None
+
+
+def _without_period(text: str) -> str:
+    """An author text without the period that ends its sentence (``Austin Myers.``), an
+    initial's kept (``Geoffrey E.``)."""
+    core = text.rstrip()
+    if core.endswith(".") and not re.search(r"(?:^|[\s.])[A-Z]\.\Z", core):
+        return core[:-1]
+    return text
+
+
 class _Tail:
     """What follows an entry's title, read piece by piece into fields and the style's parts
     (each part with the literal text before it)."""
@@ -868,8 +923,12 @@ class _Tail:
                 self.date_italic = True  # "*TKDE 2021*"
                 self._part("date")
                 self.pending = ""
+            elif piece.kind == "bold" and self.free("date") and (date := _bold_date(piece)):
+                self.venue, self.year, _ = date  # "**[ICCV' 17]**": no form writes it back
+                self._part("date")
+                self.pending = ""
             elif piece.kind == "italic" and self.free("authors") and not _YEAR.search(piece.text):
-                names = authors_et_al(plain_text(piece.children or []))
+                names = authors_et_al(_without_period(plain_text(piece.children or [])))
                 self.authors, self.author_last, self.et_al_form = names
                 self.authors_form = "*{authors}*"
                 self._part("authors")
@@ -958,7 +1017,7 @@ def _find_title(pieces: list[Piece]) -> tuple[_Lead | None, _Found | None, Piece
     def with_lead() -> tuple[_Lead | None, _Found | None, Piece | None]:
         read = _read_lead(pieces)
         if read is None:
-            return None, None, None
+            return _title_after_alias(pieces)
         found = _title_and_tail(pieces[read[1] :])
         if found is None or found[0] == "plain":
             return None, None, None
@@ -971,6 +1030,26 @@ def _find_title(pieces: list[Piece]) -> tuple[_Lead | None, _Found | None, Piece
     if found is not None or bold_first:
         return None, found, pieces[0] if pieces else None
     return with_lead()
+
+
+_PLAIN_AFTER_ALIAS = re.compile(r"([ \t]+)([^|\n]*[^|\s])([ \t]*(?:\|.*)?)\Z", re.DOTALL)
+
+
+def _title_after_alias(
+    pieces: list[Piece],
+) -> tuple[_Lead | None, _Found | None, Piece | None]:
+    """``**[RetinaNet]** Focal Loss for Dense Object Detection | **[ICCV' 17]** | [pdf](…)``:
+    a bracketed bold alias, then a plain title up to a ``|`` (or the next markup)."""
+    alias = _alias_piece(pieces[0]) if pieces else None
+    if alias is None or alias[1] != "**[{alias}]**" or len(pieces) < 3 or pieces[1].kind != "text":
+        return None, None, None
+    found = _PLAIN_AFTER_ALIAS.match(pieces[1].text)
+    if found is None or len(found.group(2).split()) < 2:
+        return None, None, None
+    lead = _Lead(["alias"], [found.group(1)], alias=alias[0], alias_form=alias[1])
+    rest = found.group(3)
+    tail = [Piece("text", rest, rest), *pieces[2:]] if rest else pieces[2:]
+    return lead, ("plain", unescape(found.group(2)), "", "", tail), pieces[1]
 
 
 def _raw_title(piece: Piece | None) -> str:
@@ -992,7 +1071,7 @@ def title_closes_sentence(raw: str) -> bool:
 
 def _closing_quote(lead: _Lead | None, tail: list[Piece]) -> str:
     """The ``."`` after a quoted title (``et al. "**Title**." NIPS 2012``), taken off the tail."""
-    if lead is None or not lead.seps[-1].endswith(tuple(_QUOTES)) or not tail:
+    if lead is None or not lead.seps or not lead.seps[-1].endswith(tuple(_QUOTES)) or not tail:
         return ""
     first = tail[0]
     found = re.match(r"[.,]?[\"”]", first.text) if first.kind == "text" else None
@@ -1029,6 +1108,11 @@ def parse_entry_text(text: str) -> ParsedEntry | None:
     )
     if title_period:
         title = title[:-1]
+    inner = _ALIAS_IN_TITLE.match(title) if title_form in ("bold", "bold_link") else None
+    if lead is None and inner is not None:
+        # "**(*ICCV2019_VideoBERT*) Title.**": the alias opens the title
+        lead = _Lead([], [], alias=unescape(inner.group(2)).strip("*_"))
+        title = inner.group(3)
     tail = _Tail(tuple(lead.parts) if lead else ())
     tail.pending = _closing_quote(lead, pieces)
     tail.read(pieces)
@@ -1051,10 +1135,17 @@ def _url_of_links(links: list[tuple[str, str]]) -> tuple[str, str, list[tuple[st
     return links[0][0], links[0][1], links[1:]
 
 
+_ALIAS_IN_TITLE = re.compile(r"^(\(|\[)([^()\[\]\n]{1,60})[)\]][ \t]+(\S.*)\Z", re.DOTALL)
+_ALIAS_DATE = re.compile(r"^([A-Z][A-Za-z]{1,11})['’]?((?:19|20)\d\d)[_-]")  # ICCV2019_VideoBERT
+
+
 def _content(
     lead: _Lead | None, tail: _Tail, title: str, url: str, kind: str, links: list[tuple[str, str]]
 ) -> EntryContent:
     source = lead if lead is not None and "date" in lead.parts else tail
+    dated = _ALIAS_DATE.match(lead.alias) if lead is not None else None
+    if dated is not None and source.year is None and not source.venue:  # the tag names both
+        source = _Lead([], [], venue=dated.group(1), year=int(dated.group(2)))
     named = lead if lead is not None and "authors" in lead.parts else tail
     notes = [lead.note] if lead is not None and lead.note else []
     return EntryContent(
