@@ -320,3 +320,21 @@ def test_a_link_removed_then_added_again_syncs_in_one_go() -> None:
     assert [(s.data["url"], s.data.get("deleted")) for s in links] == [
         ("https://github.com/b", None)
     ]
+
+
+def test_a_clone_without_state_adopts_a_paper_listed_twice_by_its_marked_entry() -> None:
+    """A paper listed in two sections with the same text is one item; in a clone with no
+    sync state, where the copy comes first in the list, the entry whose zotsync-id the item
+    carries leads it: no second item, no copy of it pulled back as a teammate's paper."""
+    library = MemoryLibrary(FIELDS)
+    first = [(SECTIONS[n % 3], paper(n)) for n in range(4)]
+    Copy(first).sync(library)
+    clone = Copy(first)
+    again = replace(paper(1), id="paper-1-again")  # paper-1 is in Papers / Fusion
+    clone.add(again, ("Papers",))
+    plan = clone.sync(library)
+    assert [w.action.value for w in plan.writes if w.sends] == ["adopt"]
+    assert plan.local == []
+    items = [d for d in library.top_items().values() if d.get("title") == "Paper 1"]
+    assert len(items) == 1 and len(items[0]["collections"]) == 2
+    assert [w for w in clone.sync(library).writes if w.sends] == []

@@ -11,6 +11,7 @@ from zotsync.core.entries import Entry, SectionPath, identity_keys
 from zotsync.core.mapping import (
     MARKER,
     content_of_item,
+    marker_of,
     read_extra,
     section_item_fields,
 )
@@ -72,8 +73,12 @@ def split_aliases(ctx: PlanContext) -> None:
     """Entries with identical text share one item, unless one already has its own
     (two items a teammate filed with the same data stay two)."""
     split: dict[str, DesiredItem] = {}
+    index: GroupIndex | None = None  # built only for shared items no synced entry leads
     for item in ctx.desired.items.values():
         item = _led_by_its_synced_entry(ctx, item)
+        if item.also and item.entry_id not in ctx.base.items:
+            index = index or group_index(ctx)
+            item = _led_by_its_marked_item(ctx, item, index)
         entry_id = item.entry_id
         own = ctx.base.items.get(entry_id)
         for alias in item.also:
@@ -139,8 +144,26 @@ def _led_by_its_synced_entry(ctx: PlanContext, item: DesiredItem) -> DesiredItem
         return item
     members = dict((entry.id, (entry, path)) for entry, path in item.members)
     holder = next((a for a in item.also if a in ctx.base.items and a in members), None)
-    if holder is None:
+    return item if holder is None else _led_by(ctx, item, holder)
+
+
+def _led_by_its_marked_item(ctx: PlanContext, item: DesiredItem, index: GroupIndex) -> DesiredItem:
+    """The same in a clone without sync state: the entry whose ``zotsync-id`` an item in the
+    group carries leads (else the entry first in the list would make a second item, and
+    the marked one would come back as a teammate's new paper)."""
+    name = ctx.desired.list_name
+    if marker_of(name, item.entry_id) in index.by_marker:
         return item
+    members = {entry.id for entry, _ in item.members}
+    holder = next(
+        (a for a in item.also if a in members and marker_of(name, a) in index.by_marker), None
+    )
+    return item if holder is None else _led_by(ctx, item, holder)
+
+
+def _led_by(ctx: PlanContext, item: DesiredItem, holder: str) -> DesiredItem:
+    """The shared item with ``holder`` (one of its entries) as the entry that leads it."""
+    members = dict((entry.id, (entry, path)) for entry, path in item.members)
     entry = members[holder][0]
     return replace(
         item,
