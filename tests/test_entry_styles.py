@@ -151,6 +151,23 @@ CASES = [
         "[Title](https://x.org/1), TPAMI, 2021",
         {"venue": "TPAMI", "year": 2021},
     ),
+    (  # jason718: "A and B and C" authors; BibTeX order with an initial's period
+        "Odd-One-Out Networks. \n  [[pdf]](https://arxiv.org/abs/1611.06646) \n  - Basura "
+        "Fernando and Hakan Bilen and Efstratios Gavves and Stephen Gould. *CVPR 2017*",
+        {"authors": ("Basura Fernando", "Hakan Bilen", "Efstratios Gavves", "Stephen Gould"),
+         "venue": "CVPR", "year": 2017, "writes_back": False},
+    ),
+    (
+        "[SfMLearner](https://arxiv.org/pdf/1704.07813.pdf), Zhou, Tinghui and Lowe, David G. "
+        "*CVPR 2017*",
+        {"authors": ("Tinghui Zhou", "David G. Lowe"), "venue": "CVPR", "year": 2017},
+    ),
+    (  # equal-contribution marks are no emphasis and no part of a name
+        "[Grasp2Vec](https://arxiv.org/pdf/1811.06964.pdf), Eric Jang*, Coline Devin*, "
+        "Vincent Vanhoucke, Sergey Levine. *CoRL 2018*",
+        {"authors": ("Eric Jang", "Coline Devin", "Vincent Vanhoucke", "Sergey Levine"),
+         "venue": "CoRL", "year": 2018, "writes_back": False},
+    ),
     (  # a bold title, then bold text: no alias
         "**Deep Residual Learning**, **Best Paper** [[pdf]](http://x.org/r.pdf)",
         {"title": "Deep Residual Learning", "alias": ""},

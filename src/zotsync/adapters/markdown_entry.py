@@ -147,6 +147,25 @@ def _find_closing(src: str, start: int, end: int, marker: str) -> int:
     return -1
 
 
+def _left_flanking(src: str, i: int, start: int) -> bool:
+    """CommonMark's rule for a run of ``*`` or ``_`` that may open emphasis: punctuation
+    after it opens only after a blank or punctuation (``Jang*, Devin*`` is plain text)."""
+    run_end = i
+    while run_end < len(src) and src[run_end] == src[i]:
+        run_end += 1
+    after = src[run_end : run_end + 1]
+    if not after or after.isspace():
+        return False
+    if not _is_punctuation(after):
+        return True
+    before = src[i - 1] if i > start else " "
+    return before.isspace() or _is_punctuation(before)
+
+
+def _is_punctuation(char: str) -> bool:
+    return not char.isalnum() and not char.isspace()
+
+
 _SPECIAL = re.compile(r"[\\`\[!<*_]")
 
 
@@ -200,6 +219,9 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
                 continue
         if c in "*_" and i + 1 < end and not src[i + 1].isspace():
             if c == "_" and i > 0 and src[i - 1].isalnum():
+                i += 1
+                continue
+            if not _left_flanking(src, i, start):  # "Eric Jang*, Coline Devin*": no emphasis
                 i += 1
                 continue
             double = src.startswith(c * 2, i)
@@ -383,6 +405,8 @@ def _literal(text: str) -> str:
 
 def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
     """Names in an author text, and the joiner before the last name (None if one name)."""
+    if "," not in text and text.count(" and ") >= 2:  # "A and B and C" (BibTeX's joiner)
+        return _people(text.split(" and ")), " and "
     match = re.match(r"^(.*?)(,? and |, & | & )([^,]+)$", text, re.DOTALL)
     if match:
         head, last_sep, last = match.groups()
@@ -402,7 +426,7 @@ def _people(names: list[str]) -> tuple[str, ...]:
     ``VanderPlas``) split apart."""
     people: list[str] = []
     for name in names:
-        name = _ROLE.sub("", name)
+        name = _ROLE.sub("", name).rstrip("*†‡§")  # "Eric Jang*": equal contribution
         if len(_JUNCTION.findall(name)) >= 2:
             people.extend(part.strip() for part in _JUNCTION.split(name) if part.strip())
         else:
@@ -493,6 +517,7 @@ def looks_like_authors(text: str) -> bool:
 
 
 _DATE_COMMA = re.compile(r"^(.*?(?:19|20)\d\d\)?)(,[ \t]+)(.+)$")
+_ENDS_IN_INITIAL = re.compile(r"(?:^|[\s.])[A-Z]\Z")
 _INITIALLED = re.compile(r"(?:[A-Z]\.[ \t]?){1,3}[A-Z][\w'’-]+")  # "R. Girshick", one author
 
 
@@ -960,6 +985,8 @@ class _Tail:
             self.pending, core = dated[1], dated[2]
         person = dated is not None and _INITIALLED.fullmatch(unescape(core)) is not None
         if self.free("authors") and (person or looks_like_authors(unescape(core))):
+            if trail.startswith(".") and _ENDS_IN_INITIAL.search(core):
+                core, trail = core + ".", trail[1:]  # "Lowe, David G.": the initial's period
             self.authors, self.author_last, self.et_al_form = authors_et_al(unescape(core))
             self.authors_form = "{authors}"
             if last_first_names(_without_et_al(unescape(core))) is not None:
