@@ -21,11 +21,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
+from zotsync.core.dates import YEAR, parse_date
 from zotsync.core.entries import DATE_FORMS, Entry, EntryContent, EntryStyle
 from zotsync.core.escape import markdown_destination, markdown_line_start, markdown_text
+from zotsync.core.names import (
+    authors_et_al,
+    et_al_at,
+    first_inverted_names,
+    last_first_names,
+    looks_like_authors,
+    without_et_al,
+)
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -246,8 +255,6 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
 
 # --------------------------------------------------------------------------- reading fields
 
-_YEAR = re.compile(r"(?<![\d.:/])(1[89]\d\d|20\d\d)(?!\d|\.\d)")
-_VENUE_YEAR = re.compile(r"([^\d]*[^\d\s(]) (1[89]\d\d|20\d\d)\Z")
 _SEP_CHARS = " \t\r\n,.;:|\\-\u2013\u2014"
 _URL_LABELS = {"paper", "pdf", "arxiv", "link", "url"}
 _KIND_SPLIT = re.compile(r"^([A-Za-z][A-Za-z ]{0,20})--(.+)$", re.DOTALL)
@@ -275,245 +282,6 @@ def _split_sep(text: str) -> tuple[str, str, str]:
         core = core[: found.start()].rstrip(_SEP_CHARS)
     trail = stripped_left[len(core) :]
     return lead, core, trail
-
-
-_PRESENTATION = re.compile(
-    r"^(.*\S)[ \t]+\(?(?:oral|spotlight|poster|highlight|best paper(?: award)?)\)?\Z",
-    re.IGNORECASE,
-)
-_SHORT_YEAR = re.compile(r"^(.*[^\d\s'’])[ \t]*['’][ \t]?(\d\d)\Z")  # "ICCV' 17", "CVPR'19"
-
-
-def parse_date(text: str) -> tuple[str, int | None, str | None]:
-    """(venue, year, date form) of a date text (see :func:`_parse_date`); a presentation
-    kind after the venue (``ICCV Oral``, ``ECCV 2020 (Spotlight)``) is no part of it, and
-    ``ICCV' 17`` is ICCV 2017 (neither has a form that writes it back)."""
-    venue, year, form = _parse_date(text)
-    if year is None and (short := _SHORT_YEAR.match(venue)) is not None:
-        venue, year, form = short.group(1), 2000 + int(short.group(2)), None
-        if year > 2000 + _CENTURY_TURN:
-            year -= 100
-    if (kind := _PRESENTATION.match(venue)) is not None:
-        venue, form = kind.group(1), None
-    return venue, year, form
-
-
-_CENTURY_TURN = 40  # "'39" is 2039, "'41" is 1941
-
-
-def _parse_date(text: str) -> tuple[str, int | None, str | None]:
-    """(venue, year, date form) of a date text; the form is None if no form writes it back.
-
-    A citation's date says more than venue and year (``arXiv preprint arXiv:1805.03508
-    (2018)``, ``International Journal of Computer Vision 123.1 (2017): 32-73``, ``Proc. of
-    ACM MM. ACM 2020``): the venue is the name before the year without the archive number,
-    volume or publisher, and the form keeps those literally (:func:`_cited_form`).
-    """
-    common = _VENUE_YEAR.match(text)
-    venue_text = common.group(1) if common is not None else ""
-    if common is not None and not venue_text.endswith(",") and not _cited_extra(venue_text):
-        # the usual "ICLR 2021": the general rules below give the same
-        venue = common.group(1)
-        if _closing_period(venue):  # "Proc. IJCAI. 2017"
-            return venue[:-1], int(common.group(2)), "{venue}. {year}"
-        return venue, int(common.group(2)), "{venue} {year}"
-    matches = list(_YEAR.finditer(text))
-    if not matches:
-        return text, None, "{venue}"
-    if len(matches) == 1:
-        simple = _simple_date(text, matches[0])
-        if simple is not None:
-            return simple
-    for found in matches:
-        cited = _cited_form(text, found)
-        if cited is not None:
-            return cited
-    found = matches[-1]
-    before, after = text[: found.start()], text[found.end() :]
-    venue = " ".join((before + " " + after).replace("()", " ").split())
-    return venue, int(found.group(1)), None
-
-
-def _simple_date(text: str, found: re.Match[str]) -> tuple[str, int, str | None] | None:
-    year = int(found.group(1))
-    before, after = text[: found.start()], text[found.end() :]
-    if before == "(" and after == ")":
-        return "", year, "({year})"
-    if not before and not after:
-        return "", year, "{year}"
-    if not after:
-        for suffix, form in ((", ", "{venue}, {year}"), (" ", "{venue} {year}")):
-            venue = before[: -len(suffix)]
-            if before.endswith(suffix) and venue and not _cited_extra(venue.rstrip(" ,")):
-                return venue, year, form
-    if after == ")" and before.endswith(" (") and len(before) > 2 and not _cited_extra(before[:-2]):
-        return before[:-2], year, "{venue} ({year})"
-    if not before and after.startswith(" ") and len(after) > 1:
-        return after[1:], year, "{year} {venue}"
-    return None
-
-
-# What a citation writes between the venue's name and the year: an archive number, a
-# volume and issue, pages; and a publisher after the name ("Vision. Springer, Cham, 2016").
-_LOCATOR = re.compile(
-    r"(?:[ \t,]+(?:arXiv:\d{4}\.\d{4,5}(?:v\d+)?|abs/\d{4}\.\d{4,5}(?:v\d+)?"
-    r"|(?:vol|no|pp)\.?[ \t]*\d[\d–-]*|\d{1,4}(?:\.\d{1,3})?(?:[ \t]*\(\d{1,3}\))?))+\Z",
-    re.IGNORECASE,
-)
-_PUBLISHER = re.compile(
-    r"[.,][ \t]+(?:ACM|IEEE|Springer|Elsevier|PMLR|AAAI Press|MIT Press|Curran Associates"
-    r"|OpenReview\.net)(?:,?[ \t]+(?:Cham|Inc\.?|Press|Publishing|International Publishing))*\Z"
-)
-_AFTER_YEAR = re.compile(r"\)?(?:[.,:;/].*)?\Z", re.DOTALL)
-
-
-def _cited_extra(venue: str) -> bool:
-    """Whether a venue text ends in a number or a publisher a citation adds to the name."""
-    return bool(_LOCATOR.search(venue) or _PUBLISHER.search(venue))
-
-
-def _closing_period(venue: str) -> bool:
-    """Whether a venue's final period closes a citation's sentence (``Proc. IJCAI.``,
-    ``Vision.``), not an abbreviation (``Adv. Neural Inf. Process. Syst.``)."""
-    if not venue.endswith(".") or venue.endswith(".."):
-        return False
-    last = venue[:-1].rsplit(None, 1)[-1].strip("()")
-    return ". " not in venue[:-1] or (last.isupper() and len(last) > 1)
-
-
-def _cited_form(text: str, found: re.Match[str]) -> tuple[str, int, str] | None:
-    """(venue, year, form) when the text after the year is punctuation (or nothing) and the
-    text before it names a venue; the form writes back everything else literally."""
-    before, after = text[: found.start()], text[found.end() :]
-    if not _AFTER_YEAR.match(after):
-        return None
-    venue = before.rstrip(" \t(,;–-")
-    venue = _LOCATOR.sub("", venue)
-    venue = _PUBLISHER.sub("", venue).rstrip(" \t,;")
-    if _closing_period(venue):
-        venue = venue[:-1]
-    if not venue or not any(c.isalpha() for c in venue) or "\n" in venue:
-        return None
-    middle = before[len(venue) :]
-    form = "{venue}" + _literal(middle) + "{year}" + _literal(after)
-    return venue, int(found.group(1)), form
-
-
-def _literal(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
-    """Names in an author text, and the joiner before the last name (None if one name)."""
-    if "," not in text and text.count(" and ") >= 2:  # "A and B and C" (BibTeX's joiner)
-        return _people(text.split(" and ")), " and "
-    match = re.match(r"^(.*?)(,? and |, & | & )([^,]+)$", text, re.DOTALL)
-    if match:
-        head, last_sep, last = match.groups()
-        names = [name.strip() for name in head.split(",")] + [last.strip()]
-        return _people(names), last_sep
-    names = [name.strip() for name in text.split(",")]
-    return _people(names), (", " if len(names) > 1 else None)
-
-
-_ROLE = re.compile(r"^\([^()]{1,40}\)[ \t]+(?=\S)")  # "(primary authors) Aditya Ramesh"
-_JUNCTION = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z])")
-
-
-def _people(names: list[str]) -> tuple[str, ...]:
-    """Names without a role label before them, and names a copy ran together (``Aditya
-    RameshMikhail PavlovGabriel Goh``: two junctions or more; one is a name's own, as in
-    ``VanderPlas``) split apart."""
-    people: list[str] = []
-    for name in names:
-        name = _ROLE.sub("", name).rstrip("*†‡§")  # "Eric Jang*": equal contribution
-        if len(_JUNCTION.findall(name)) >= 2:
-            people.extend(part.strip() for part in _JUNCTION.split(name) if part.strip())
-        else:
-            people.append(name)
-    return tuple(people)
-
-
-_ET_AL = re.compile(r"(,?[ \t]+et\.?[ \t]*al\.?)$", re.IGNORECASE)
-_NAME_TOKEN = r"(?:[A-Z][\w'’-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|de|der|da|di|du|le|la)\b)"
-_NAME = re.compile(rf"{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,4}}")
-
-
-def _et_al_at(text: str) -> re.Match[str] | None:
-    """The closing ``et al.`` of a text, looked for in its last characters only: a long run
-    of blanks from a hostile list must not cost the search quadratic time."""
-    return _ET_AL.search(text, max(0, len(text) - 24))
-
-
-def _without_et_al(text: str) -> str:
-    found = _et_al_at(text)
-    return text[: found.start()] if found else text
-
-
-@lru_cache(maxsize=1024)  # an entry's author text is looked at up to three times
-def authors_et_al(text: str) -> tuple[tuple[str, ...], str | None, str]:
-    """Names of an author text, the joiner before the last, and what ends the text when it
-    names only the first authors (``" et al."``), else ""."""
-    found = _et_al_at(text)
-    form = found.group(1) if found else ""
-    names = last_first_names(text[: found.start()] if found else text)
-    if names is not None:
-        return names, " and ", form
-    names, last = split_authors(text[: found.start()] if found else text)
-    return names, last, form
-
-
-def last_first_names(text: str) -> tuple[str, ...] | None:
-    """``Larsson, Gustav and Maire, Michael`` (BibTeX's order) as ("Gustav Larsson", "Michael
-    Maire"), when every name is written "Last, First"; else None."""
-    chunks = text.split(" and ")
-    if len(chunks) < 2 or not all(chunk.count(", ") == 1 for chunk in chunks):
-        return None
-    names = []
-    for chunk in chunks:
-        last, first = chunk.split(", ")
-        if not first.strip() or not last.strip() or " " in last.strip():
-            return None  # a multi-word last name would not come back the same: not this form
-        names.append(f"{first.strip()} {last.strip()}")
-    return tuple(names)
-
-
-def first_inverted_names(text: str) -> tuple[tuple[str, ...], str | None] | None:
-    """A citation's ``Yang, Sibei, Guanbin Li, and Yizhou Yu`` (MLA: only the first name
-    turned round) as ("Sibei Yang", "Guanbin Li", "Yizhou Yu") and the joiner before the
-    last name; None if the text is not written so."""
-    last, comma, rest = text.partition(", ")
-    if not comma or not rest.strip() or not _NAME.fullmatch(last.strip()):
-        return None
-    names, last_sep = split_authors(rest)
-    if not all(name and _NAME.fullmatch(name) for name in names):
-        return None
-    return (f"{names[0]} {last.strip()}", *names[1:]), last_sep
-
-
-_VENUE_WORDS = {
-    "workshop", "conference", "symposium", "proceedings", "transactions", "journal",
-    "international", "annual", "meeting", "letters", "findings", "track", "language",
-    "learning", "vision", "intelligence", "processing", "systems", "review", "society",
-}  # fmt: skip
-
-
-_DIGIT = re.compile(r"\d")
-
-
-def looks_like_authors(text: str) -> bool:
-    """Whether a text is a list of people (``K. He et al.``, ``Ada Zeller, Bo Li``), not a
-    venue: names of capitalised words or initials, no digits, no venue words, and either
-    ``et al.`` or at least two names of two words or more (a lone venue stays a venue)."""
-    if _DIGIT.search(text):  # a year, a volume: no list of people
-        return False
-    names, _, form = authors_et_al(text)
-    if not names or not all(_NAME.fullmatch(name) for name in names):
-        return False
-    words = [w for name in names for w in name.split()]
-    if any(w.casefold().strip(".") in _VENUE_WORDS or (len(w) > 2 and w.isupper()) for w in words):
-        return False
-    return bool(form) or (len(names) >= 2 and all(len(n.split()) >= 2 for n in names))
 
 
 _DATE_COMMA = re.compile(r"^(.*?(?:19|20)\d\d\)?)(,[ \t]+)(.+)$")
@@ -776,7 +544,7 @@ def _alias_piece(piece: Piece) -> tuple[str, str] | None:
 
 def _lead_authors(lead: _Lead, text: str) -> bool:
     """Read a citation's authors (the text right before its title) into ``lead``."""
-    found = _et_al_at(text)
+    found = et_al_at(text)
     names_text = text[: found.start()] if found else text
     if found:
         lead.et_al_form = found.group(1)
@@ -943,7 +711,7 @@ class _Tail:
                 self._link(*link)
             elif piece.kind == "text":
                 self._text(piece, i + 1 < len(tail) and tail[i + 1].kind == "italic")
-            elif piece.kind == "italic" and self.free("date") and _YEAR.search(piece.text):
+            elif piece.kind == "italic" and self.free("date") and YEAR.search(piece.text):
                 self.venue, self.year, self.date_form = parse_date(plain_text(piece.children or []))
                 self.date_italic = True  # "*TKDE 2021*"
                 self._part("date")
@@ -952,7 +720,7 @@ class _Tail:
                 self.venue, self.year, _ = date  # "**[ICCV' 17]**": no form writes it back
                 self._part("date")
                 self.pending = ""
-            elif piece.kind == "italic" and self.free("authors") and not _YEAR.search(piece.text):
+            elif piece.kind == "italic" and self.free("authors") and not YEAR.search(piece.text):
                 names = authors_et_al(_without_period(plain_text(piece.children or [])))
                 self.authors, self.author_last, self.et_al_form = names
                 self.authors_form = "*{authors}*"
@@ -989,10 +757,10 @@ class _Tail:
                 core, trail = core + ".", trail[1:]  # "Lowe, David G.": the initial's period
             self.authors, self.author_last, self.et_al_form = authors_et_al(unescape(core))
             self.authors_form = "{authors}"
-            if last_first_names(_without_et_al(unescape(core))) is not None:
+            if last_first_names(without_et_al(unescape(core))) is not None:
                 self.author_order, self.author_sep = "last_first", " and "
             self.parts.append("authors")
-        elif self.free("date") and (_YEAR.search(core) or "links" not in self.parts):
+        elif self.free("date") and (YEAR.search(core) or "links" not in self.parts):
             self.venue, self.year, self.date_form = parse_date(unescape(core))
             self.parts.append("date")
         else:
