@@ -28,7 +28,7 @@ RANK = {"errors": 0, "core": 1, "sync": 2, "adapters": 3, "sandbox": 4, "app": 5
 TOP = {"__init__": 7, "__main__": 7}
 PURE = ("core", "sync")
 OWNER = {  # an outside library -> the only modules that may import it
-    "markdown_it": {"zotsync.adapters.markdown_entry", "zotsync.adapters.markdown_list"},
+    "markdown_it": {"zotsync.adapters.markdown_scan", "zotsync.adapters.markdown_list"},
     "yaml": {"zotsync.adapters.yaml_store", "zotsync.adapters.config"},
     "pyzotero": {"zotsync.adapters.zotero_http"},
     "httpx2": {"zotsync.adapters.zotero_http"},

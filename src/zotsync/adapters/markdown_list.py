@@ -22,10 +22,9 @@ from zotsync.adapters.markdown_entry import (
     bold_title_line,
     infer_style,
     parse_entry_text,
-    plain_text,
     render_entry,
-    scan,
 )
+from zotsync.adapters.markdown_scan import plain_text, scan
 from zotsync.adapters.markdown_table import (
     column_roles,
     is_delimiter,

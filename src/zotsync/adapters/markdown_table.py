@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from zotsync.adapters.markdown_entry import Piece, plain_text, scan
+from zotsync.adapters.markdown_scan import Piece, plain_text, scan
 from zotsync.core.dates import parse_date
 from zotsync.core.entries import EntryContent, EntryStyle
 from zotsync.core.escape import markdown_destination, markdown_text
