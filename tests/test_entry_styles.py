@@ -244,7 +244,9 @@ def test_an_entry_that_names_its_first_authors_only_exports_and_others() -> None
     from zotsync.core.mapping import Mapping, item_fields
 
     mapping = Mapping.from_dict({"venues": {}})
-    for et_al, expected in ((True, "author = {Gregor, K. and others}"), (False, "author = {Gregor, K.}")):
+    cases = ((True, "author = {Gregor, K. and others}"), (False, "author = {Gregor, K.}"))
+    for et_al, expected in cases:
         entry = Entry(id="draw-2015", title="DRAW", year=2015, authors=("K. Gregor",), et_al=et_al)
-        block = entry_block(item_fields(entry, mapping, "x"), "gregorDRAW2015", "bibtex", ExportOptions())
+        data = item_fields(entry, mapping, "x")
+        block = entry_block(data, "gregorDRAW2015", "bibtex", ExportOptions())
         assert expected in block, block
