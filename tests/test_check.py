@@ -138,3 +138,11 @@ def test_implausible_fields_and_bad_schemes_are_findings() -> None:
         "et al": ["venue-is-authors"],
         "ICLR": [],
     }
+
+
+def test_a_paper_listed_twice_says_where_the_two_texts_differ(seed_lists: dict[str, Path]) -> None:
+    found = findings(seed_lists[SEED_000.stem])
+    twice = [str(f["message"]) for f in found if f["code"] == "duplicate"]
+    # M-BERT: the same arXiv id under two titles; the OpenReview paper: the same text twice
+    assert any("same arxiv" in m and "they differ in title" in m for m in twice), twice
+    assert any("same openreview" in m and "differ" not in m for m in twice), twice

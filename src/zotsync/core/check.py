@@ -206,6 +206,13 @@ def _clashes(
             path, line = where.get(other.id, ("?", 0))
             kind = key.split(":", 1)[0]
             message = f"{entry.id!r} is listed twice: same {kind} as {other.id!r} ({path}:{line})"
+            differ = [
+                name
+                for name in other.content().changed_fields(entry.content())
+                if name not in ("links", "note", "markdown")
+            ]
+            if differ:  # the texts disagree: the item takes the first one's
+                message += f"; they differ in {', '.join(differ)}"
             found.append(("duplicate", message))
             break
     return found
