@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
+from zotsync.adapters.markdown_blocks import BlockToken, block_tokens
 from zotsync.adapters.markdown_entry import (
     LABELLED_URL,
     ParsedEntry,
@@ -48,7 +49,6 @@ from zotsync.core.entries import Entry, EntryStyle, Section, SectionPath, sectio
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
-    from markdown_it.token import Token
 
 
 @cache
@@ -131,7 +131,8 @@ class _Reader:
         self.final_newline = not self.lines or self.lines[-1].endswith(("\n", "\r"))
         if not self.final_newline:
             self.lines[-1] += self.newline
-        self.tokens = _block_parser().parse(text)
+        # The common shapes scanned here, the rest by markdown-it (see markdown_blocks).
+        self.tokens = block_tokens(self.lines, lambda part: _block_parser().parse(part))
         self.spans: list[_Span] = []
         self.marks: dict[int, str] = {}
         self.sections: dict[str, ParsedSection] = {}
@@ -325,7 +326,7 @@ class _Reader:
         return self._result()
 
     @staticmethod
-    def _close_of(tokens: list[Token], open_index: int) -> int:
+    def _close_of(tokens: list[BlockToken], open_index: int) -> int:
         """The index of the token that closes the one opened at ``open_index``."""
         depth = 0
         for j in range(open_index, len(tokens)):
@@ -334,7 +335,7 @@ class _Reader:
                 return j
         return len(tokens) - 1
 
-    def _item_end(self, tokens: list[Token], close_index: int) -> int | None:
+    def _item_end(self, tokens: list[BlockToken], close_index: int) -> int | None:
         """The line after the list item closed at ``close_index`` (None at the end)."""
         depth = 0
         for j in range(close_index, -1, -1):
@@ -351,7 +352,7 @@ class _Reader:
         return None
 
     def _list_item(
-        self, tokens: list[Token], i: int, groups: list[tuple[int, SectionPath]]
+        self, tokens: list[BlockToken], i: int, groups: list[tuple[int, SectionPath]]
     ) -> None:
         tok = tokens[i]
         assert tok.map is not None
