@@ -159,6 +159,9 @@ _SPECIAL = re.compile(r"[\\`\[!<*_]")
 def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
     """Cut ``src[start:end]`` into pieces (see :class:`Piece`)."""
     end = len(src) if end is None else end
+    if _SPECIAL.search(src, start, end) is None:  # plain text (a title's): one piece
+        chunk = src[start:end]
+        return [Piece("text", chunk, chunk)] if chunk else []
     pieces: list[Piece] = []
     text_start = i = start
 
