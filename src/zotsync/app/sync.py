@@ -124,18 +124,22 @@ def _jobs_by_library(
     from zotsync.sync.engine import ListJob
 
     by_library: dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]] = {}
-    for item in config.select(options.list_name):
+    loaded = []
+    for item in config.select(options.list_name):  # every list weighed before any is written
         reading_list, _ = load_list(item.entries)
-        reading_list, keyed = with_keys(reading_list, item.name, config.lists)
-        if keyed and not options.dry_run:
-            save_list(item.entries, reading_list)
         mapping = load_mapping(item.mapping)
         target = resolve(item, config.path.parent, sandboxes)
         store = StateFile(target.state_path, target.identity)
         state, fresh = store.load()
-        desired = desired_library(reading_list, mapping, item.collection, item.name)
         if not state.items and not options.force:
-            _stop_on_doubts(item, desired, target, doubts if options.dry_run else None)
+            first = desired_library(reading_list, mapping, item.collection, item.name)
+            _stop_on_doubts(item, first, target, doubts if options.dry_run else None)
+        loaded.append((item, reading_list, mapping, target, store, state, fresh))
+    for item, reading_list, mapping, target, store, state, fresh in loaded:
+        reading_list, keyed = with_keys(reading_list, item.name, config.lists)
+        if keyed and not options.dry_run:
+            save_list(item.entries, reading_list)
+        desired = desired_library(reading_list, mapping, item.collection, item.name)
         job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
         job.apply_local = list_writer(item, reading_list, mapping, config.lists)
         by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
@@ -153,7 +157,7 @@ def _stop_on_doubts(
 
     if not desired.items:
         return
-    message = doubtful(list_findings(item.entries, item.mapping))  # as saved: file:line
+    message = doubtful(list_findings(item.entries, item.mapping))  # file:line as on disk
     if message is None:
         return
     plan = f"{len(desired.collections)} collections and {len(desired.items)} items"
