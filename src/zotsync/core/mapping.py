@@ -189,6 +189,7 @@ def item_fields(entry: Entry, mapping: Mapping, list_name: str) -> dict[str, Any
 
 
 _YEAR_WORDS = {"year", "years", "papers", "paper", "from", "of", "in", "more", "published", "the"}
+_ANY_YEAR = re.compile(r"(?:19|20)\d\d")
 _HEADING_VENUE = re.compile(r"^(.*?\S)[\s'’_-]*((?:19|20)\d\d)$")
 
 
@@ -197,6 +198,8 @@ def heading_date(path: tuple[str, ...], venues: VenueTable) -> tuple[str, int | 
     a year (``2021``, ``Papers from 2016``) or a venue the table knows with its year
     (``CVPR 2023``, ``NeurIPS-2022``); ("", None) when none does."""
     for name in reversed(path):
+        if _ANY_YEAR.search(name) is None:
+            continue  # most headings: no year, nothing to give (and no venue lookup)
         text = " ".join(name.split()).strip(" :*")
         found = _HEADING_VENUE.match(text) or re.fullmatch(r"((?:19|20)\d\d)", text)
         if found is None:
