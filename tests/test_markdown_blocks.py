@@ -18,7 +18,7 @@ from zotsync.adapters.markdown_list import _block_parser, read_list
 from zotsync.core.document import split_lines
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-import bench_styles  # noqa: E402
+import bench_styles
 
 
 def _projection(tokens: Any) -> list[tuple[Any, ...]]:
