@@ -4,10 +4,11 @@ markdown-it-py's block parse is most of an ingest's time on a long list (a token
 a dozen rule calls per line).  Most lists are made of ATX headings, paragraphs of plain
 lines and top-level list items of one line, with blank lines between: for those,
 :func:`simple_blocks` gives the tokens markdown-it gives (type, tag, map, level, nesting,
-heading and paragraph content: all the reader uses), in one pass.  Anything else in the
-document (an indented or nested line, a fence, HTML, a quote, a thematic break, a setext
-underline, a line that could continue or interrupt another block) makes it answer None, and
-the reader asks markdown-it.  `tests/test_markdown_blocks.py` holds the two equal.
+heading and paragraph content: all the reader uses), in one pass.  :func:`block_tokens`
+cuts the document into regions where no block spans the cut (:func:`regions`) and scans each
+here; a region with anything else (an indented or nested line, a fence, HTML, a quote, a
+thematic break, a setext underline, a line that could continue or interrupt another block)
+goes to markdown-it.  `tests/test_markdown_blocks.py` holds the reading the same both ways.
 """
 
 from __future__ import annotations
