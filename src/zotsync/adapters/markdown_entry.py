@@ -366,7 +366,7 @@ def _lead_rest(lead: _Lead, rest: str) -> bool:
     if len(rest) > _MAX_AUTHORS_TEXT:
         return False
     core = rest.rstrip(" \t" + _QUOTES)
-    if core.endswith(".") and not re.search(r"(?:^|[\s.])[A-Z]\.\Z", core):
+    if _closes_sentence(core):
         core = core[:-1]  # the sentence's period, not an initial's
     if not core or not _lead_authors(lead, unescape(core)):
         return False
@@ -437,9 +437,12 @@ def _without_period(text: str) -> str:
     """An author text without the period that ends its sentence (``Austin Myers.``), an
     initial's kept (``Geoffrey E.``)."""
     core = text.rstrip()
-    if core.endswith(".") and not re.search(r"(?:^|[\s.])[A-Z]\.\Z", core):
-        return core[:-1]
-    return text
+    return core[:-1] if _closes_sentence(core) else text
+
+
+def _closes_sentence(text: str) -> bool:
+    """Whether a text's final period ends its sentence, not an initial (``Geoffrey E.``)."""
+    return text.endswith(".") and not _ENDS_IN_INITIAL.search(text[:-1])
 
 
 class _Tail:

@@ -19,6 +19,8 @@ from zotsync.adapters.version_cache import library_unchanged, remember, unchange
 from zotsync.app.targets import Sandboxes, Target, resolve
 
 if TYPE_CHECKING:  # the rest is imported past the fast path, which does without it
+    from pathlib import Path
+
     from zotsync.core.document import ReadingList
     from zotsync.core.mapping import Mapping
     from zotsync.sync.actions import Plan
@@ -126,14 +128,15 @@ def _jobs_by_library(
     by_library: dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]] = {}
     loaded = []
     for item in config.select(options.list_name):  # every list weighed before any is written
-        reading_list, _ = load_list(item.entries)
+        reading_list, located = load_list(item.entries)
         mapping = load_mapping(item.mapping)
         target = resolve(item, config.path.parent, sandboxes)
         store = StateFile(target.state_path, target.identity)
         state, fresh = store.load()
         if not state.items and not options.force:
             first = desired_library(reading_list, mapping, item.collection, item.name)
-            _stop_on_doubts(item, first, target, doubts if options.dry_run else None)
+            loaded_list = (reading_list, located)
+            _stop_on_doubts(item, loaded_list, first, target, doubts if options.dry_run else None)
         loaded.append((item, reading_list, mapping, target, store, state, fresh))
     for item, reading_list, mapping, target, store, state, fresh in loaded:
         reading_list, keyed = with_keys(reading_list, item.name, config.lists)
@@ -147,7 +150,11 @@ def _jobs_by_library(
 
 
 def _stop_on_doubts(
-    item: ListConfig, desired: Desired, target: Target, doubts: list[str] | None
+    item: ListConfig,
+    loaded: tuple[ReadingList, dict[str, tuple[Path, int]]],
+    desired: Desired,
+    target: Target,
+    doubts: list[str] | None,
 ) -> None:
     """A first sync into a group writes nothing while `check` finds fields it may have read
     wrong: a wrong title or author in a shared group is worse than none.  (A dry run goes
@@ -157,7 +164,7 @@ def _stop_on_doubts(
 
     if not desired.items:
         return
-    message = doubtful(list_findings(item.entries, item.mapping))  # file:line as on disk
+    message = doubtful(list_findings(item.entries, item.mapping, loaded))  # as on disk
     if message is None:
         return
     plan = f"{len(desired.collections)} collections and {len(desired.items)} items"
