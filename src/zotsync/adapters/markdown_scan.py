@@ -164,16 +164,6 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
         return [Piece("text", chunk, chunk)] if chunk else []
     pieces: list[Piece] = []
     text_start = i = start
-
-    def flush(upto: int) -> None:
-        if upto > text_start:
-            chunk = src[text_start:upto]
-            if pieces and pieces[-1].kind == "text":
-                pieces[-1].text += chunk
-                pieces[-1].raw += chunk
-            else:
-                pieces.append(Piece("text", chunk, chunk))
-
     while i < end:
         special = _SPECIAL.search(src, i, end)  # plain text in between: nothing to look at
         if special is None:
@@ -193,7 +183,7 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
             found = _try_link(src, open_at, end)
             if found is not None:
                 after, url, label_end = found
-                flush(i)
+                _add_text(pieces, src, text_start, i)
                 kind = "image" if c == "!" else "link"
                 pieces.append(Piece(kind, src[open_at + 1 : label_end], src[i:after], url))
                 text_start = i = after
@@ -203,7 +193,7 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
         if c == "<":
             auto = _AUTOLINK.match(src, i, end)
             if auto:
-                flush(i)
+                _add_text(pieces, src, text_start, i)
                 pieces.append(Piece("link", auto.group(1), auto.group(0), auto.group(1), "auto"))
                 text_start = i = auto.end()
                 continue
@@ -220,7 +210,7 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
             if inner_start < end and not src[inner_start].isspace():
                 close = _find_closing(src, inner_start, end, marker)
                 if close > inner_start:
-                    flush(i)
+                    _add_text(pieces, src, text_start, i)
                     kind = "bold" if double else "italic"
                     children = scan(src, inner_start, close)
                     raw = src[i : close + len(marker)]
@@ -230,8 +220,19 @@ def scan(src: str, start: int = 0, end: int | None = None) -> list[Piece]:
             i += len(marker)
             continue
         i += 1
-    flush(end)
+    _add_text(pieces, src, text_start, end)
     return pieces
+
+
+def _add_text(pieces: list[Piece], src: str, start: int, end: int) -> None:
+    """The plain text ``src[start:end]`` after ``pieces``, joined to a text piece before it."""
+    if end > start:
+        chunk = src[start:end]
+        if pieces and pieces[-1].kind == "text":
+            pieces[-1].text += chunk
+            pieces[-1].raw += chunk
+        else:
+            pieces.append(Piece("text", chunk, chunk))
 
 
 def plain_text(pieces: list[Piece]) -> str:

@@ -33,11 +33,14 @@ def authors_of(creators: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(names)
 
 
+_LAST_JOINER = re.compile(r"^(.*?)(,? and |, & | & )([^,]+)$", re.DOTALL)
+
+
 def split_authors(text: str) -> tuple[tuple[str, ...], str | None]:
     """Names in an author text, and the joiner before the last name (None if one name)."""
     if "," not in text and text.count(" and ") >= 2:  # "A and B and C" (BibTeX's joiner)
         return _people(text.split(" and ")), " and "
-    match = re.match(r"^(.*?)(,? and |, & | & )([^,]+)$", text, re.DOTALL)
+    match = _LAST_JOINER.match(text)
     if match:
         head, last_sep, last = match.groups()
         names = [name.strip() for name in head.split(",")] + [last.strip()]
@@ -56,7 +59,9 @@ def _people(names: list[str]) -> tuple[str, ...]:
     ``VanderPlas``) split apart."""
     people: list[str] = []
     for name in names:
-        name = _ROLE.sub("", name).rstrip("*†‡§")  # "Eric Jang*": equal contribution
+        if name.startswith("("):
+            name = _ROLE.sub("", name)
+        name = name.rstrip("*†‡§")  # "Eric Jang*": equal contribution
         if len(_JUNCTION.findall(name)) >= 2:
             people.extend(part.strip() for part in _JUNCTION.split(name) if part.strip())
         else:
