@@ -22,10 +22,10 @@ def _doubt_a_title() -> None:
     """A title that is only a tag, in an entry with no citation key yet (a sync would give
     it one, and write it into the YAML, were it not stopped)."""
     text = DATASETS.read_text()
-    first = "  title: \"MultiMET: A Multimodal Dataset for Metaphor Understanding\"\n"
+    first = '  title: "MultiMET: A Multimodal Dataset for Metaphor Understanding"\n'
     key = "  citation_key: MultiMETMultimodalDataset2021\n"
     assert first in text and key in text
-    DATASETS.write_text(text.replace(first, "  title: \"[4]\"\n", 1).replace(key, "", 1))
+    DATASETS.write_text(text.replace(first, '  title: "[4]"\n', 1).replace(key, "", 1))
 
 
 def test_a_first_sync_stops_on_doubtful_fields_and_force_goes_ahead(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]

@@ -221,7 +221,7 @@ def test_long_lists_are_cut_alike_in_plan_and_report_and_verbose_shows_all(
 
     plan = run("sync", "--dry-run", "--list", "multimodal-sequence-learning")
     assert plan.exit_code == 0
-    assert "… and 101 more (--verbose shows them all)" in plan.stdout  # 111 items to create
+    assert "… and 100 more (--verbose shows them all)" in plan.stdout  # 110 items to create
     everything = run("sync", "--dry-run", "--verbose", "--list", "multimodal-sequence-learning")
     assert "more (--verbose" not in everything.stdout
     assert everything.stdout.count("\n") > plan.stdout.count("\n") + 100
@@ -304,7 +304,7 @@ def test_status_shows_the_library_and_what_the_next_sync_would_do(
     from conftest import GROUP
 
     first = json.loads(run("status", "--list", "multimodal-sequence-learning", "--json").stdout)
-    assert first["last_synced_version"] is None and len(first["in_list_only"]) == 111
+    assert first["last_synced_version"] is None and len(first["in_list_only"]) == 110
     assert run("sync").exit_code == 0
     assert run("render").exit_code == 0
     item = teammate_files(sandbox, http, "A Teammate's Paper")

@@ -30,9 +30,7 @@ def _projection(tokens: Any) -> list[tuple[Any, ...]]:
 
 def _read_by_markdown_it(text: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     with monkeypatch.context() as patch:
-        patch.setattr(
-            markdown_list, "block_tokens", lambda lines, parse: parse("".join(lines))
-        )
+        patch.setattr(markdown_list, "block_tokens", lambda lines, parse: parse("".join(lines)))
         return read_list(text)
 
 

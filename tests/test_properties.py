@@ -64,9 +64,7 @@ label = st.sampled_from(["code", "blog", "video", "homepage", "project", "slides
 @st.composite
 def contents(draw: st.DrawFn, style: EntryStyle) -> EntryContent:
     links = draw(st.lists(st.tuples(label, url), max_size=3, unique_by=lambda pair: pair[0]))
-    authors = (
-        tuple(draw(st.lists(author, max_size=4))) if style.authors_form != "{authors}" else ()
-    )
+    authors = tuple(draw(st.lists(author, max_size=4))) if style.authors_form != "{authors}" else ()
     return EntryContent(
         title=draw(title),
         url=draw(url),

@@ -155,6 +155,13 @@ class Copy:
         self.fresh = False
         return reports["list"].plan
 
+    def unfiled(self) -> list[str]:
+        """Entries with no item: neither one of their own nor that of another listing of
+        the same paper (same URL)."""
+        records = self.state.items
+        filed = {e.url for e in self.entries() if e.id in records}
+        return [e.id for e in self.entries() if e.id not in records and e.url not in filed]
+
     def view(self) -> dict[str, tuple[Any, ...]]:
         """What this copy says, per Zotero item key.  A title the state records as a standing
         difference (an item adopted with a title of its own: it keeps it, the entry keeps
@@ -211,6 +218,32 @@ class Team(RuleBasedStateMachine):
     @rule(who=st.integers(0, 1), path=st.sampled_from(SECTIONS))
     def add(self, who: int, path: tuple[str, ...]) -> None:
         self.copies[who].add(paper(next(self.counter), f"New {who}"), path)
+
+    @rule(
+        who=st.integers(0, 1),
+        index=st.integers(0, 20),
+        path=st.sampled_from(SECTIONS),
+        retitle=st.booleans(),
+    )
+    def list_files_a_paper_again(
+        self, who: int, index: int, path: tuple[str, ...], retitle: bool
+    ) -> None:
+        """A pull request lists a paper the list has in another section too (its own
+        words, or the same line pasted): one item, filed in both collections."""
+        copy = self.copies[who]
+        entries = copy.entries()
+        if not entries:
+            return
+        entry = entries[index % len(entries)]
+        if any(
+            e.url == entry.url
+            for s in copy.reading_list.sections
+            if s.path == path
+            for e in s.entries
+        ):
+            return
+        title = f"{entry.title} (again)" if retitle else entry.title
+        copy.add(replace(entry, id=f"{entry.id}-again-{next(self.counter)}", title=title), path)
 
     # ------------------------------------------------------------------ Zotero's side
 
@@ -279,7 +312,7 @@ class Team(RuleBasedStateMachine):
                 except EmptySide:  # every synced item trashed: the user confirms it
                     copy.sync(self.library, allow_empty=True)
         for copy in self.copies:
-            assert len(copy.view()) == len(copy.entries()), "every entry has its item"
+            assert copy.unfiled() == [], "every entry has its item"
         items = self.library.top_items()
         # An entry whose item a teammate trashed stays in the list (no --prune), as it was.
         trashed = {k for copy in self.copies for k in copy.view() if items[k].get("deleted")}

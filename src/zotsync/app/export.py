@@ -40,7 +40,7 @@ from zotsync.adapters.yaml_store import (
 from zotsync.app.keys import with_keys
 from zotsync.core.citekeys import KeyAllocator, base_key, valid_citation_key
 from zotsync.core.document import ReadingList
-from zotsync.core.entries import SectionPath
+from zotsync.core.entries import SectionPath, paper_identities
 from zotsync.core.mapping import Mapping, section_item_fields
 from zotsync.errors import UserError
 from zotsync.sync.desired import desired_library
@@ -87,8 +87,8 @@ def from_entries(
     root: str,
     path: SectionPath,
 ) -> list[Keyed]:
-    """The items a sync makes of the entries of ``path`` and its sub-sections (an entry
-    listed twice with the same content is one item, exported once)."""
+    """The items a sync makes of the entries of ``path`` and its sub-sections (a paper
+    listed twice, with the same text or the same identifier, is one item, exported once)."""
     desired = desired_library(reading_list, mapping, root, list_name)
     chosen = []
     for item in desired.items.values():
@@ -213,7 +213,7 @@ def export_entries(
     from zotsync import __version__
 
     finish_pending_save(folder)  # a save a crash interrupted: complete it before reading
-    salt = _digest(__version__, fmt, repr(options), mapping_bytes, list_name, root)
+    salt = _digest(__version__, fmt, repr(options), mapping_bytes, list_name, root, "by-paper")
     # Each section file's blocks, keyed by the SHA-1 of the file: an export after a small
     # edit redoes only the files that changed.
     cache = JsonCache(folder / CACHE_DIR / f"export-{fmt}.json", salt)
@@ -237,14 +237,19 @@ def export_entries(
     chosen: dict[str, None] = {}  # ordered: items sharing a key keep the list's order
     paths: set[SectionPath] = {()}
     keyless = False
+    papers: dict[str, str] = {}  # an identifier -> the first entry's content that has it
     for record in records:
         section = tuple(record["section"])
         paths.update(section[:depth] for depth in range(1, len(section) + 1))
-        for content, key, block in record["entries"]:
+        for content, key, block, identities in record["entries"]:
             keyless = keyless or not key
-            first.setdefault(content, (key, block))
+            # one paper, one item (as desired_library makes them): the first listing's
+            paper = next((papers[i] for i in identities if i in papers), content)
+            for identity in identities:
+                papers.setdefault(identity, paper)
+            first.setdefault(paper, (key, block))
             if section[: len(path)] == path:
-                chosen[content] = None
+                chosen[paper] = None
     cache.save()
     blocks = [first[content] for content in chosen]
     return Exported(join_blocks(blocks, fmt), len(blocks), paths, keyless)
@@ -266,8 +271,10 @@ def _section_record(
         content = _digest(json.dumps(entry.content().as_kwargs(), ensure_ascii=False))
         data = section_item_fields(entry, tuple(section.path), mapping, list_name)
         key = entry.citation_key
-        entries.append([content, key, entry_block(data, key, fmt, options)])
+        block = entry_block(data, key, fmt, options)
+        entries.append([content, key, block, paper_identities(entry.content())])
     return {"section": list(section.path), "entries": entries}
+
 
 def zotero_items(
     config: Config,
@@ -405,6 +412,7 @@ def _list_with(
 
 def _load(folder: Path) -> ReadingList:
     return load_list(folder)[0]
+
 
 def refused_keys(chosen: list[Keyed]) -> list[str]:
     """What export says of items whose ``citationKey`` (a teammate's text) it did not use."""

@@ -152,6 +152,7 @@ def status_lines(name: str, where: str, status: dict[str, Any]) -> list[str]:
     lines.append(f"  README: {README_WORDS[status['readme']]}")
     return lines
 
+
 def status_of(
     item: ListConfig, target: Target, notify: Callable[[str], None] | None = None
 ) -> dict[str, Any]:

@@ -185,9 +185,7 @@ def _remember_clean(
         remember(item, target.state_path, job.state.version if clean else None)
 
 
-def nothing_to_do(
-    config: Config, options: SyncOptions, sandboxes: Sandboxes
-) -> SyncOutcome | None:
+def nothing_to_do(config: Config, options: SyncOptions, sandboxes: Sandboxes) -> SyncOutcome | None:
     """The outcome when nothing changed on either side since the last clean sync (one
     request per library, entries not parsed), else None: the full sync runs, and the
     record of the last clean sync is forgotten until it ends clean again."""

@@ -331,6 +331,7 @@ def _add_venues(found: list[Finding], mapping: Path | None, dry_run: bool) -> No
     from zotsync.adapters.files import atomic_write
     from zotsync.adapters.yaml_store import with_venues
     from zotsync.app.lint import unknown_venues
+
     if mapping is None:
         raise UserError(
             "--add-venues: the list uses the built-in mapping; name a file to write with "

@@ -11,7 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from zotsync.core.document import ReadingList, Rendered, Verbatim
-from zotsync.core.entries import Entry, arxiv_id, arxiv_path, identity_keys, normalise_url
+from zotsync.core.entries import (
+    Entry,
+    arxiv_id,
+    arxiv_path,
+    identity_keys,
+    normalise_url,
+    titles_agree,
+)
 from zotsync.core.mapping import VenueTable
 
 # Findings that say zotsync may have read a field wrong (or the list wrote one no library
@@ -213,6 +220,8 @@ def _clashes(
             ]
             if differ:  # the texts disagree: the item takes the first one's
                 message += f"; they differ in {', '.join(differ)}"
+            if kind != "title" and not titles_agree(other.title, entry.title):
+                message += " (titles of two papers? one link may be wrong: both are one item)"
             found.append(("duplicate", message))
             break
     return found

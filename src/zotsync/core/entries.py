@@ -310,6 +310,34 @@ def identity_keys(content: EntryContent) -> list[str]:
     return keys
 
 
+def paper_identities(content: EntryContent) -> list[str]:
+    """The identity keys that name one paper whatever the text says of it (an identifier
+    or a URL; a title and year may name two papers)."""
+    return [
+        key
+        for key in identity_keys(content)
+        if not key.startswith("title:") and (not key.startswith("url:") or "/" in key)
+    ]  # a site's front page ("url:github.com") names no one paper
+
+
+def titles_agree(first: str, second: str) -> bool:
+    """Whether two titles can name one paper: the same words, one a short name of the
+    other (``CLIP`` and ``CLIP: Learning Transferable…``), or three quarters of the shorter
+    title's words in the longer.  Two entries with one arXiv id and unrelated titles are a wrong
+    link in the list (``check`` says so), not one paper to merge."""
+    a, b = fold(first), fold(second)
+    if not a or not b:
+        return True  # no title to disagree with
+    if a.replace(" ", "").startswith(b.replace(" ", "")) or b.replace(" ", "").startswith(
+        a.replace(" ", "")
+    ):
+        return True
+    words_a = {w for w in a.split() if w not in _STOP_WORDS}
+    words_b = {w for w in b.split() if w not in _STOP_WORDS}
+    shorter = min(len(words_a), len(words_b))
+    return shorter > 0 and len(words_a & words_b) * 4 >= shorter * 3
+
+
 # --------------------------------------------------------------------------- ids and slugs
 
 _STOP_WORDS = frozenset(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from zotsync.core.document import ReadingList, navigation_sections
-from zotsync.core.entries import Entry, SectionPath
+from zotsync.core.entries import Entry, SectionPath, paper_identities
 from zotsync.core.mapping import Mapping, section_item_fields
 
 ROOT: SectionPath = ()  # the list's root collection
@@ -18,7 +18,7 @@ class DesiredItem:
     fields: dict[str, Any]
     sections: tuple[SectionPath, ...]
     links: tuple[tuple[str, str], ...]
-    also: tuple[str, ...] = ()  # other entry ids with exactly this content (one item)
+    also: tuple[str, ...] = ()  # other listings of the paper (same text or identifier)
     entry: Entry | None = None
     # Every entry of this item and its section, this one first: a paper listed in several
     # sections is one item in several collections.
@@ -36,8 +36,8 @@ def desired_library(
     reading_list: ReadingList, mapping: Mapping, root_name: str, list_name: str
 ) -> Desired:
     """The library the list asks for: a collection per section under the root (not for a
-    table of contents), an item per entry (entries listed twice with the same content
-    share one item)."""
+    table of contents), an item per paper: entries with the same text, or the same arXiv
+    id, DOI, OpenReview id or URL share one item, whose fields the first of them gives."""
     collections: dict[SectionPath, str] = {ROOT: root_name}
     navigation = navigation_sections(reading_list)
     for section in reading_list.sections:
@@ -47,9 +47,17 @@ def desired_library(
             collections.setdefault(section.path[:depth], section.path[depth - 1])
     items: dict[str, DesiredItem] = {}
     by_content: dict[Any, str] = {}
+    by_identity: dict[str, str] = {}
     for section, entry in reading_list.entries():
         content = entry.content()
-        owner = by_content.get(content)
+        identities = paper_identities(content)
+        # By identifier alone, not also by title: a title edited on one side must not
+        # split a paper's entries into two items (``check`` reports titles that differ).
+        owner = by_content.get(content) or next(
+            (by_identity[key] for key in identities if key in by_identity), None
+        )
+        for key in identities:
+            by_identity.setdefault(key, owner or entry.id)
         if owner is not None:
             first = items[owner]
             sections = (

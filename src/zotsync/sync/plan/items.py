@@ -296,9 +296,27 @@ def _pull_fields(
         return want, set()
     entry = pull_into(want.entry, remote.data, names, ctx.mapping)
     ctx.plan.local.append(LocalChange(Change.UPDATE, want.entry_id, entry=entry))
+    _pull_into_other_listings(ctx, want, remote, names)
     path = want.members[0][1] if want.members else (want.sections[0] if want.sections else ())
     fields = section_item_fields(entry, path, ctx.mapping, ctx.desired.list_name)
     return replace(want, fields=fields, entry=entry), names
+
+
+def _pull_into_other_listings(
+    ctx: PlanContext, want: DesiredItem, remote: RemoteObject, names: set[str]
+) -> None:
+    """The paper's other entries (listed in other sections) take a pulled field where
+    they said what the item's entry said; where they said something of their own, they
+    keep it (``check`` reports the difference)."""
+    name = ctx.desired.list_name
+    for member, path in want.members:
+        if member.id == want.entry_id:
+            continue
+        theirs = section_item_fields(member, path, ctx.mapping, name)
+        same = {n for n in names if normal(n, theirs.get(n)) == normal(n, want.fields.get(n))}
+        if same:
+            pulled = pull_into(member, remote.data, same, ctx.mapping)
+            ctx.plan.local.append(LocalChange(Change.UPDATE, member.id, entry=pulled))
 
 
 def item_collections(

@@ -41,6 +41,10 @@ def plan_links(
     if pulled != dict(want.links) and ctx.pull and want.entry is not None:
         entry = replace(want.entry, links=tuple(pulled.items()))
         ctx.plan.local.append(LocalChange(Change.UPDATE, want.entry_id, entry=entry))
+        for member, _ in want.members:  # the paper's other entries that had these links
+            if member.id != want.entry_id and dict(member.links) == dict(want.links):
+                copy = replace(member, links=tuple(pulled.items()))
+                ctx.plan.local.append(LocalChange(Change.UPDATE, member.id, entry=copy))
 
 
 def _write(

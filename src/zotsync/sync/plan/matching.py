@@ -27,24 +27,30 @@ class GroupIndex:
 
     by_marker: dict[str, str]
     by_identity: dict[str, list[str]]
+    marked: set[str]  # the markers of every item, those in the trash too
 
 
 def group_index(ctx: PlanContext) -> GroupIndex:
     by_marker: dict[str, str] = {}
     by_identity: dict[str, list[str]] = {}
+    marked: set[str] = set()
     known = {rec.key for rec in ctx.base.items.values()}
     for obj in ctx.remote.items.values():
         data = obj.data
-        if data.get("parentItem") or obj.trashed or data.get("itemType") in NOT_PAPERS:
+        if data.get("parentItem") or data.get("itemType") in NOT_PAPERS:
             continue
         marker = read_extra(str(data.get("extra", ""))).get(MARKER)
+        if marker:
+            marked.add(marker)
+        if obj.trashed:
+            continue
         if marker:
             by_marker.setdefault(marker, obj.key)
         if obj.key in known or marker:  # an entry's item (of this list or another)
             continue
         for key in identity_keys(content_of_item(data, ctx.mapping, ())):
             by_identity.setdefault(key, []).append(obj.key)
-    return GroupIndex(by_marker, by_identity)
+    return GroupIndex(by_marker, by_identity, marked)
 
 
 def adoptable(ctx: PlanContext, want: DesiredItem, index: GroupIndex) -> str | None:
@@ -92,14 +98,22 @@ def split_aliases(ctx: PlanContext) -> None:
 def split_off(ctx: PlanContext, item: DesiredItem, alias: str) -> tuple[DesiredItem, DesiredItem]:
     """One of the entries sharing an item, taken off to an item of its own: (the item
     without it, its own).  Each stays in the sections of its own entries."""
+    mine = [m for m in item.members if m[0].id == alias]
+    entry: Entry | None = replace(item.entry, id=alias) if item.entry else None
+    fields, links = with_marker(item.fields, ctx.desired.list_name, alias), item.links
+    if mine:  # the entry's own text: it may say more or less than the one that led
+        entry, path = mine[0]
+        fields = section_item_fields(entry, path, ctx.mapping, ctx.desired.list_name)
+        links = entry.links
     own = replace(
         item,
         entry_id=alias,
         also=(),
-        entry=replace(item.entry, id=alias) if item.entry else None,
-        fields=with_marker(item.fields, ctx.desired.list_name, alias),
+        entry=entry,
+        fields=fields,
+        links=links,
         sections=_sections_of(item, {alias}),
-        members=tuple(m for m in item.members if m[0].id == alias),
+        members=tuple(mine),
     )
     ids = {item.entry_id, *item.also} - {alias}
     rest = replace(
@@ -149,14 +163,14 @@ def _led_by_its_synced_entry(ctx: PlanContext, item: DesiredItem) -> DesiredItem
 
 def _led_by_its_marked_item(ctx: PlanContext, item: DesiredItem, index: GroupIndex) -> DesiredItem:
     """The same in a clone without sync state: the entry whose ``zotsync-id`` an item in the
-    group carries leads (else the entry first in the list would make a second item, and
-    the marked one would come back as a teammate's new paper)."""
+    group carries leads, in the trash too (else the entry first in the list would make a
+    second item, and the marked one would come back as a teammate's new paper)."""
     name = ctx.desired.list_name
-    if marker_of(name, item.entry_id) in index.by_marker:
+    if marker_of(name, item.entry_id) in index.marked:
         return item
     members = {entry.id for entry, _ in item.members}
     holder = next(
-        (a for a in item.also if a in members and marker_of(name, a) in index.by_marker), None
+        (a for a in item.also if a in members and marker_of(name, a) in index.marked), None
     )
     return item if holder is None else _led_by(ctx, item, holder)
 
