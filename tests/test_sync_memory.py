@@ -371,3 +371,27 @@ def test_a_clone_without_state_adopts_a_paper_listed_twice_by_its_marked_entry()
     items = [d for d in library.top_items().values() if d.get("title") == "Paper 1"]
     assert len(items) == 1 and len(items[0]["collections"]) == 2
     assert [w for w in clone.sync(library).writes if w.sends] == []
+
+
+def test_a_title_pulled_reaches_the_listings_that_said_the_same_and_no_other() -> None:
+    """A paper in three sections, two listings in the item's words and one in its own: a
+    teammate's title edit in Zotero reaches the two; the third keeps its words, and the
+    paper stays one item in three collections (its words do not split it off)."""
+    library = MemoryLibrary(FIELDS)
+    first = paper(1)
+    own = replace(first, id="paper-1-short", title="P1")
+    copy = Copy(
+        [
+            (SECTIONS[0], first),
+            (SECTIONS[1], replace(first, id="paper-1-again")),
+            (SECTIONS[2], own),
+        ]
+    )
+    copy.sync(library)
+    (key,) = [k for k, d in library.top_items().items() if d.get("url") == first.url]
+    assert len(library.top_items()[key]["collections"]) == 3
+    library.write_as("carol", "item", [{"key": key, "title": "Paper One"}])
+    copy.sync(library)
+    assert [e.title for e in copy.entries()] == ["Paper One", "Paper One", "P1"]
+    assert [k for k, d in library.top_items().items() if d.get("url") == first.url] == [key]
+    assert [w for w in copy.sync(library).writes if w.sends] == []
