@@ -40,7 +40,7 @@ from zotsync.adapters.yaml_store import (
 from zotsync.app.keys import with_keys
 from zotsync.core.citekeys import KeyAllocator, base_key, valid_citation_key
 from zotsync.core.document import ReadingList
-from zotsync.core.entries import SectionPath, paper_identities
+from zotsync.core.entries import SectionPath, paper_identity
 from zotsync.core.mapping import Mapping, section_item_fields
 from zotsync.errors import UserError
 from zotsync.sync.desired import desired_library
@@ -213,7 +213,9 @@ def export_entries(
     from zotsync import __version__
 
     finish_pending_save(folder)  # a save a crash interrupted: complete it before reading
-    salt = _digest(__version__, fmt, repr(options), mapping_bytes, list_name, root, "by-paper")
+    salt = _digest(
+        __version__, fmt, repr(options), mapping_bytes, list_name, root, "one-item-per-paper"
+    )
     # Each section file's blocks, keyed by the SHA-1 of the file: an export after a small
     # edit redoes only the files that changed.
     cache = JsonCache(folder / CACHE_DIR / f"export-{fmt}.json", salt)
@@ -237,16 +239,14 @@ def export_entries(
     chosen: dict[str, None] = {}  # ordered: items sharing a key keep the list's order
     paths: set[SectionPath] = {()}
     keyless = False
-    papers: dict[str, str] = {}  # an identifier -> the first entry's content that has it
+    papers: dict[str, str] = {}  # a paper's identity -> the first listing's content
     for record in records:
         section = tuple(record["section"])
         paths.update(section[:depth] for depth in range(1, len(section) + 1))
-        for content, key, block, identities in record["entries"]:
+        for content, key, block, identity in record["entries"]:
             keyless = keyless or not key
             # one paper, one item (as desired_library makes them): the first listing's
-            paper = next((papers[i] for i in identities if i in papers), content)
-            for identity in identities:
-                papers.setdefault(identity, paper)
+            paper = papers.setdefault(identity, content) if identity else content
             first.setdefault(paper, (key, block))
             if section[: len(path)] == path:
                 chosen[paper] = None
@@ -272,7 +272,7 @@ def _section_record(
         data = section_item_fields(entry, tuple(section.path), mapping, list_name)
         key = entry.citation_key
         block = entry_block(data, key, fmt, options)
-        entries.append([content, key, block, paper_identities(entry.content())])
+        entries.append([content, key, block, paper_identity(entry.url)])
     return {"section": list(section.path), "entries": entries}
 
 

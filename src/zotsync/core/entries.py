@@ -310,14 +310,21 @@ def identity_keys(content: EntryContent) -> list[str]:
     return keys
 
 
-def paper_identities(content: EntryContent) -> list[str]:
-    """The identity keys that name one paper whatever the text says of it (an identifier
-    or a URL; a title and year may name two papers)."""
-    return [
-        key
-        for key in identity_keys(content)
-        if not key.startswith("title:") and (not key.startswith("url:") or "/" in key)
-    ]  # a site's front page ("url:github.com") names no one paper
+def paper_identity(url: str) -> str | None:
+    """The strongest identity key of a paper's URL (arXiv id, DOI, OpenReview id, the URL),
+    which names one paper whatever the text says of it; None for no URL or a site's front
+    page (``github.com``).  Every key comes from the URL alone, so two URLs with one key in
+    common share their strongest one too."""
+    if not url:
+        return None
+    if (found := arxiv_id(url)) is not None:
+        return f"arxiv:{found}"
+    if (found := doi(url)) is not None:
+        return f"doi:{found}"
+    if (found := openreview_id(url)) is not None:
+        return f"openreview:{found}"
+    found = normalise_url(url)
+    return f"url:{found}" if found is not None and "/" in found else None
 
 
 def titles_agree(first: str, second: str) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from zotsync.core.document import ReadingList, navigation_sections
-from zotsync.core.entries import Entry, SectionPath, paper_identities
+from zotsync.core.entries import Entry, SectionPath, paper_identity
 from zotsync.core.mapping import Mapping, section_item_fields
 
 ROOT: SectionPath = ()  # the list's root collection
@@ -50,14 +50,12 @@ def desired_library(
     by_identity: dict[str, str] = {}
     for section, entry in reading_list.entries():
         content = entry.content()
-        identities = paper_identities(content)
+        identity = paper_identity(content.url)
         # By identifier alone, not also by title: a title edited on one side must not
         # split a paper's entries into two items (``check`` reports titles that differ).
-        owner = by_content.get(content) or next(
-            (by_identity[key] for key in identities if key in by_identity), None
-        )
-        for key in identities:
-            by_identity.setdefault(key, owner or entry.id)
+        owner = by_content.get(content) or (by_identity.get(identity) if identity else None)
+        if identity is not None:
+            by_identity.setdefault(identity, owner or entry.id)
         if owner is not None:
             first = items[owner]
             sections = (
