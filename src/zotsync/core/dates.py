@@ -14,6 +14,7 @@ _PRESENTATION = re.compile(
     r"^(.*\S)[ \t]+\(?(?:oral|spotlight|poster|highlight|best paper(?: award)?)\)?\Z",
     re.IGNORECASE,
 )
+_PRESENTATION_WORDS = ("oral", "spotlight", "poster", "highlight", "paper", "award")
 _SHORT_YEAR = re.compile(r"^(.*[^\d\s'’])[ \t]*['’][ \t]?(\d\d)\Z")  # "ICCV' 17", "CVPR'19"
 
 
@@ -26,7 +27,8 @@ def parse_date(text: str) -> tuple[str, int | None, str | None]:
         venue, year, form = short.group(1), 2000 + int(short.group(2)), None
         if year > 2000 + _CENTURY_TURN:
             year -= 100
-    if (kind := _PRESENTATION.match(venue)) is not None:
+    presented = venue.rstrip(" \t)").lower().endswith(_PRESENTATION_WORDS)
+    if presented and (kind := _PRESENTATION.match(venue)) is not None:
         venue, form = kind.group(1), None
     return venue, year, form
 
@@ -102,7 +104,9 @@ _AFTER_YEAR = re.compile(r"\)?(?:[.,:;/].*)?\Z", re.DOTALL)
 
 def _cited_extra(venue: str) -> bool:
     """Whether a venue text ends in a number or a publisher a citation adds to the name."""
-    return bool(_LOCATOR.search(venue) or _PUBLISHER.search(venue))
+    # A locator ends in a digit, a ")" or a dash ("pp. 32-"): only then is it looked for.
+    ends_like_locator = venue[-1:].isdigit() or venue.endswith((")", "-", "–"))
+    return bool((ends_like_locator and _LOCATOR.search(venue)) or _PUBLISHER.search(venue))
 
 
 def _closing_period(venue: str) -> bool:
