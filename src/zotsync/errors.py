@@ -66,3 +66,11 @@ class EmptySide(ZotsyncError):
     """One side lost every paper it had at the last sync: stop until the user confirms."""
 
     exit_code = 2
+
+
+class ListConflicts(ZotsyncError):
+    """Entries the README and the YAML changed differently since they last agreed: nothing
+    was written; ``--prefer readme|entries`` settles them.  Exit status 3, as for a sync's
+    conflicts."""
+
+    exit_code = 3

@@ -222,7 +222,9 @@ def planned_files(reading_list: ReadingList) -> dict[str, bytes]:
 # by accident) and is checked before it is carried out: it may only rename our own temp
 # files onto the list's own files and delete section files, all inside the list.
 PENDING = f"{CACHE_DIR}/pending-save.json"
-_LIST_FILE = re.compile(r"(list\.yaml|frame\.md|sections/[^/\\.][^/\\]*\.yaml)\Z")
+_LIST_FILE = re.compile(
+    r"(list\.yaml|frame\.md|markdown-base\.txt|sections/[^/\\.][^/\\]*\.yaml)\Z"
+)
 
 
 def _temp_of(name: str, tmp: str) -> bool:
@@ -267,8 +269,15 @@ def _pending_plan(folder: Path, raw: object) -> tuple[list[tuple[str, str]], lis
     return pairs, deletions
 
 
-def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False) -> list[str]:
-    """Write the list folder; returns the relative paths written or deleted.
+def save_list(
+    folder: Path,
+    reading_list: ReadingList,
+    *,
+    dry_run: bool = False,
+    extra: dict[str, bytes] | None = None,
+) -> list[str]:
+    """Write the list folder (and the ``extra`` files beside its own, such as the Markdown
+    base); returns the relative paths written or deleted.
 
     All or nothing across files: the new files are written as temp files first, then a
     small pending-save file (in the cache) names the renames and deletions, then they are
@@ -277,7 +286,7 @@ def save_list(folder: Path, reading_list: ReadingList, *, dry_run: bool = False)
     nor in neither.)
     """
     finish_pending_save(folder)
-    files = planned_files(reading_list)
+    files = {**planned_files(reading_list), **(extra or {})}
     for name in files:
         inside(folder, folder / name)
     cache = _parse_cache(folder)

@@ -1,33 +1,42 @@
-"""The ingest use case: a README read into a list's canonical entries.
+"""Ingest and render: a README and its list's canonical entries made to agree.
 
-The Markdown is the truth for the fields it shows; when the entries were edited after it
-was last rendered (its digest is remembered at every render and ingest), taking it would
-undo those edits, so ingest refuses unless forced.
+With the list's Markdown base (``markdown-base.txt``, committed with the entries) both
+commands are one three-way reconciliation (:mod:`zotsync.core.reconcile`): what the README
+changed goes into the entries, what the entries changed goes into the README, an entry
+changed on both sides differently is a conflict and nothing is written.  A list from before
+the base: ingest takes the README (refusing when the entries were edited after the README
+was last rendered in this clone), render takes the entries; both then write the base.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from zotsync.adapters.caches import last_markdown, markdown_digest, remember_markdown
 from zotsync.adapters.config import ListConfig
-from zotsync.adapters.markdown_list import read_list, render_list
+from zotsync.adapters.files import atomic_write
+from zotsync.adapters.markdown_base import BASE_FILE, base_bytes, load_base
+from zotsync.adapters.markdown_list import entry_markdown, read_list, render_list
 from zotsync.adapters.yaml_store import load_list, save_list
 from zotsync.app.keys import with_keys
 from zotsync.core.assemble import IngestReport, build_list
 from zotsync.core.document import ReadingList
-from zotsync.errors import UserError
+from zotsync.core.escape import clean_line
+from zotsync.core.reconcile import README, Disagreement, base_of, known_texts, reconcile
+from zotsync.errors import ListConflicts, UserError
 
 
 @dataclass(frozen=True)
 class Ingested:
     reading_list: ReadingList
-    report: IngestReport
-    files: list[str]  # the files written (or that would be)
+    report: IngestReport  # what the entries gained
+    files: list[str]  # the entries' files written (or that would be)
     updated: bool  # the list existed: the report says what changed
     unread: list[int]  # lines of the Markdown with a link that are no entry
+    into_readme: list[str] = field(default_factory=list)  # entries' edits the README takes
+    readme_written: bool = False  # the README changed (or would)
 
     @property
     def total(self) -> int:
@@ -41,21 +50,85 @@ def ingest_markdown(
     text: str,
     *,
     force: bool = False,
+    prefer: str | None = None,
     dry_run: bool = False,
     lists: Sequence[ListConfig] = (),
+    direction: str = "ingest",
+    write_markdown: bool = True,
 ) -> Ingested:
-    existing = None
-    if (entries / "list.yaml").exists():
-        existing, _ = load_list(entries)
-        if not force:
-            _refuse_if_entries_edited(entries, markdown, text, existing)
+    """Reconcile ``markdown`` (its ``text``) and the entries folder, and write both (the
+    Markdown only with ``write_markdown``: a file given to ingest that is not the list's
+    own README is only read)."""
+    prefer = README if force else prefer
+    existing = load_list(entries)[0] if (entries / "list.yaml").exists() else None
+    base = load_base(entries) if existing is not None else None
     parsed = read_list(text)
-    reading_list, report = build_list(parsed, existing)
-    reading_list, _ = with_keys(reading_list, name, lists)
-    written = save_list(entries, reading_list, dry_run=dry_run)
+    from_readme, _ = build_list(parsed, existing, known_texts(base) if base else None)
+    from_readme, _ = with_keys(from_readme, name, lists)
+    into_readme: list[str] = []
+    if existing is None:
+        merged = from_readme
+    elif base is not None:
+        done = reconcile(from_readme, existing, base, entry_markdown, prefer)
+        if done.conflicts:
+            raise ListConflicts(_conflicts_message(markdown, entries, done.conflicts))
+        merged, into_readme = done.reading_list, done.from_entries
+    elif direction == "render":
+        merged = existing
+    else:
+        if prefer != README:
+            _refuse_if_entries_edited(entries, markdown, text, existing)
+        merged = from_readme
+    new_text = render_list(merged).text
+    extra = {BASE_FILE: base_bytes(base_of(merged, entry_markdown))}
+    if write_markdown and not dry_run and new_text != text:
+        atomic_write(markdown, new_text.encode("utf-8"))  # first: see docs/architecture.md
+    written = save_list(entries, merged, dry_run=dry_run, extra=extra)
     if not dry_run:
-        remember_markdown(entries, text)
-    return Ingested(reading_list, report, written, existing is not None, parsed.unread)
+        remember_markdown(entries, new_text)
+    report = _gained(existing, merged)
+    unread = parsed.unread if merged is not existing else []
+    return Ingested(
+        merged, report, written, existing is not None, unread, into_readme, new_text != text
+    )
+
+
+def _gained(before: ReadingList | None, after: ReadingList) -> IngestReport:
+    """What the entries gained: added, changed (which fields), moved, unchanged, removed."""
+    report = IngestReport()
+    old = {e.id: (s.slug, e) for s, e in before.entries()} if before else {}
+    for section, entry in after.entries():
+        if entry.id not in old:
+            report.added.append(entry.id)
+            continue
+        slug, was = old.pop(entry.id)
+        changed = was.content().changed_fields(entry.content())
+        if changed:
+            report.changed.append((entry.id, changed))
+        if slug != section.slug:
+            report.moved.append((entry.id, slug, section.slug))
+        if not changed and slug == section.slug:
+            report.unchanged.append(entry.id)
+    report.removed = list(old)
+    return report
+
+
+def _conflicts_message(markdown: Path, entries: Path, found: list[Disagreement]) -> str:
+    lines = [
+        f"{markdown} and {entries} changed {len(found)} entr{'y' if len(found) == 1 else 'ies'} "
+        "differently since they last agreed; nothing was written.  Make the two say the same, "
+        "or settle with --prefer readme (take the README's) or --prefer entries (keep the "
+        "entries')"
+    ]
+    for conflict in found:
+        if not conflict.entry_id:
+            lines.append("  the frame (headings and text around the entries) changed in both")
+            continue
+        lines.append(f"  {conflict.entry_id}:")
+        for side, text in (("README", conflict.readme), ("entries", conflict.entries)):
+            shown = "(removed)" if text is None else repr(clean_line(text)[:300])
+            lines.append(f"    {side:8} {shown}")
+    return "\n".join(lines)
 
 
 def _refuse_if_entries_edited(

@@ -19,6 +19,7 @@ from zotsync.cli.common import (
     read_markdown,
 )
 from zotsync.cli.main import main
+from zotsync.core.reconcile import ENTRIES, README
 from zotsync.errors import UserError
 
 if TYPE_CHECKING:
@@ -62,7 +63,12 @@ def init(force: bool) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Ingest even if the entries were edited after the Markdown was last rendered.",
+    help="Take the Markdown as it is, over any edit of the entries (--prefer readme).",
+)
+@click.option(
+    "--prefer",
+    type=click.Choice([README, ENTRIES]),
+    help="Settle entries the README and the YAML changed differently this way.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
@@ -74,6 +80,7 @@ def ingest(
     list_name: str | None,
     dry_run: bool,
     force: bool,
+    prefer: str | None,
     as_json: bool,
 ) -> None:
     """Read a Markdown list into canonical entries (create or update).
@@ -84,9 +91,10 @@ def ingest(
 
     Entries are matched to existing ones by identity (arXiv id, DOI, OpenReview id,
     URL, title + year): their ids stay, and the report says what was added, changed,
-    moved, left alone and removed.  The Markdown is taken as the truth for the fields
-    it shows; if the entries were edited after it was last rendered, ingest refuses
-    (those edits would be undone): render first, or give --force.
+    moved, left alone and removed.  It is a reconciliation against the list's
+    markdown-base.txt (what the two said when they last agreed): the README's edits go
+    into the entries, the entries' own edits go into the README, never undone; an entry
+    edited on both sides differently stops it (exit 3) until --prefer settles it.
     """
     from zotsync.app.ingest import ingest_markdown
 
@@ -107,8 +115,10 @@ def ingest(
             markdown,
             text,
             force=force,
+            prefer=prefer,
             dry_run=dry_run,
             lists=project_lists(ctx),
+            write_markdown=_is_own_markdown(markdown, target.markdown),
         )
         report, written, total = ingested.report, ingested.files, ingested.total
         summary = {
@@ -143,11 +153,26 @@ def ingest(
                 click.echo(f"  moved     {entry_id}: {before} -> {after}")
             for entry_id in report.removed:
                 click.echo(f"  removed   {entry_id}")
+        if ingested.into_readme and _is_own_markdown(markdown, target.markdown):
+            into = "would write" if dry_run else "wrote"
+            click.echo(
+                f"  {into} {len(ingested.into_readme)} edit(s) of the entries into {markdown}"
+            )
+        elif ingested.into_readme:
+            click.echo(
+                f"  kept {len(ingested.into_readme)} edit(s) of the entries that {markdown} "
+                f"lacks (run `zotsync render -o {markdown}` to write them into it)"
+            )
         if ingested.unread:
             click.echo("  " + _unread_words(markdown, ingested.unread))
         click.echo(f"  {verb} {len(written)} file(s)" if written else "  files up to date")
     if as_json:
         echo_json(reports if len(reports) > 1 else reports[0])
+
+
+def _is_own_markdown(markdown: Path, own: Path | None) -> bool:
+    """Whether ingest reads the list's own README (which it then brings up to date)."""
+    return own is not None and markdown.resolve() == own.resolve()
 
 
 def _unread_words(markdown: Path, lines: list[int]) -> str:
@@ -176,6 +201,11 @@ def _unread_words(markdown: Path, lines: list[int]) -> str:
 )
 @click.option("--list", "list_name", help="Only this list of zotsync.yaml.")
 @click.option("--dry-run", is_flag=True, help="Say whether the file would change; write nothing.")
+@click.option(
+    "--prefer",
+    type=click.Choice([README, ENTRIES]),
+    help="Settle entries the README and the YAML changed differently this way.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 @handle_errors
@@ -186,6 +216,7 @@ def render(
     check_only: bool,
     list_name: str | None,
     dry_run: bool,
+    prefer: str | None,
     as_json: bool,
 ) -> None:
     """Write the Markdown list from the canonical entries.
@@ -195,7 +226,10 @@ def render(
     zotsync render --check        # CI: exit 1 if a list's README is not current
 
     Only the lines of entries that changed are rewritten; new entries are written in
-    the style of their section.
+    the style of their section.  Rendering the list's own README is a reconciliation:
+    entries edited there since the two last agreed (markdown-base.txt) are taken into
+    the YAML first, never discarded; one edited on both sides differently stops it
+    (exit 3) until --prefer settles it.
     """
     from zotsync.adapters.caches import remember_markdown
     from zotsync.adapters.files import atomic_write
@@ -209,6 +243,14 @@ def render(
         hold_lists(ctx, entries, "render")
     for target in targets:
         out_path = output or target.markdown
+        if _reconciles(target.markdown, out_path, target.entries):
+            assert out_path is not None
+            reconciled = _render_reconciled(
+                ctx, target.name, target.entries, out_path, prefer, check_only or dry_run, as_json
+            )
+            stale_any = stale_any or bool(reconciled["stale"])
+            results.append(reconciled)
+            continue
         reading_list, _ = load_list(target.entries)
         text = render_list(reading_list).text
         data = text.encode("utf-8")
@@ -252,6 +294,65 @@ def render(
         echo_json(results if len(results) > 1 else results[0])
     if check_only and stale_any:
         sys.exit(1)
+
+
+def _reconciles(markdown: Path | None, out_path: Path | None, entries: Path) -> bool:
+    """Whether render writes the list's own README (which may hold edits of its own)."""
+    if markdown is None or out_path is None or not out_path.exists():
+        return False
+    return out_path.resolve() == markdown.resolve() and (entries / "list.yaml").exists()
+
+
+def _render_reconciled(
+    ctx: click.Context,
+    name: str,
+    entries: Path,
+    markdown: Path,
+    prefer: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> dict[str, object]:
+    from zotsync.adapters.markdown_base import BASE_FILE
+    from zotsync.app.ingest import ingest_markdown
+
+    done = ingest_markdown(
+        name,
+        entries,
+        markdown,
+        read_markdown(markdown),
+        prefer=prefer,
+        dry_run=dry_run,
+        lists=project_lists(ctx),
+        direction="render",
+    )
+    taken = [i for i, _ in done.report.changed] + done.report.added + done.report.removed
+    # the base alone is bookkeeping (a list from before it gets one): nothing out of step
+    stale = done.readme_written or any(f != BASE_FILE for f in done.files)
+    result: dict[str, object] = {
+        "list": name,
+        "output": str(markdown),
+        "stale": stale,
+        "from_readme": taken,
+        "into_readme": done.into_readme,
+        "files": done.files,
+    }
+    if not dry_run:
+        result["written"] = stale
+    if as_json:
+        return result
+    if taken:
+        verb = "would take" if dry_run else "took"
+        click.echo(
+            f"{verb} {len(taken)} README edit(s) into {entries}: {', '.join(taken[:5])}"
+            + (" …" if len(taken) > 5 else "")
+        )
+    if not stale:
+        click.echo(f"{markdown} is up to date")
+    elif dry_run:
+        click.echo(f"{markdown} and {entries} are out of step: run `zotsync render`")
+    else:
+        click.echo(f"wrote {markdown}" if done.readme_written else f"{markdown} is up to date")
+    return result
 
 
 def _first_difference(old: bytes, new: bytes) -> int:

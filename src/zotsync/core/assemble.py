@@ -10,6 +10,7 @@ What the Markdown does not carry (tags, citation keys) is kept from the matched 
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,14 @@ class IngestReport:
 
 
 def build_list(
-    parsed: ParsedList, existing: ReadingList | None
+    parsed: ParsedList,
+    existing: ReadingList | None,
+    known: Callable[[str, str], list[str]] | None = None,
 ) -> tuple[ReadingList, IngestReport]:
+    """Entries of a parsed list, with the ids of the ``existing`` ones they are.  ``known``
+    (section slug, item text) -> entry ids names the items the README has not changed since
+    it last agreed with the entries: those are matched first (a text listed twice to its
+    entries in list order), whatever the entries now say (a title pulled from Zotero)."""
     report = IngestReport()
     old: list[tuple[Section, Entry]] = list(existing.entries()) if existing else []
     claimed: list[bool] = [False] * len(old)
@@ -73,6 +80,15 @@ def build_list(
 
     def same_identity(item: ParsedItem) -> list[deque[int] | None]:
         return [by_key.get(key) for key in identity_keys(item.parsed.content)]
+
+    index_of = {entry.id: n for n, (_, entry) in enumerate(old)}
+    for n, item in enumerate(items if known is not None else ()):
+        listed = known(section_of[id(item)], item.text) if known is not None else []
+        places = sorted(index_of[i] for i in listed if i in index_of)
+        found = next((place for place in places if not claimed[place]), None)
+        if found is not None:
+            claimed[found] = True
+            match[n] = found
 
     for candidates in (same_place, same_content, same_identity) if old else ():
         for n, item in enumerate(items):
