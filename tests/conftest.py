@@ -33,6 +33,17 @@ if not SEED_000.exists():
     raise RuntimeError(f"the shared data is missing: expected {SHARED} beside the repository")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_data_stays_as_it_is():  # type: ignore[no-untyped-def]
+    """The shared data is read, never written: a command that wrote into a file it was
+    given (ingest once wrote its reconciled README into a seed) fails the whole run."""
+    watched = [*SEEDS, *CORPUS_LISTS]
+    before = {path: path.read_bytes() for path in watched}
+    yield
+    changed = [str(path) for path in watched if path.read_bytes() != before[path]]
+    assert changed == [], f"tests wrote into the shared data: {changed}"
+
+
 def run(*args: str | os.PathLike[str], input: str | None = None) -> Result:
     """Run the zotsync CLI in-process, as a user would from the shell.  Every command of
     every test is also a leak check: no API key the tests use may appear in its output."""

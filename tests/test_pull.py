@@ -102,9 +102,13 @@ def test_a_paper_filed_in_zotero_becomes_an_entry_in_the_lists_style(
     assert added["links"] == {"code": "https://github.com/google-research/scenic"}
     new_line = (
         "+[Attention Bottlenecks for Multimodal Fusion](https://arxiv.org/abs/2107.00135), "
-        "NeurIPS 2021 [[code]](https://github.com/google-research/scenic), by Arsha Nagrani"
-    )  # the section's style has no authors; they are written rather than lost on re-ingest
+        "NeurIPS 2021 [[code]](https://github.com/google-research/scenic)"
+    )  # the section's style names no authors: the README shows none, the entry keeps them
     assert sorted(render_diff()) == ["+", new_line]
+    assert run("render", "--list", SEQ).exit_code == 0
+    assert run("ingest", "--list", SEQ).exit_code == 0  # the README lacks them: kept
+    again_listed = entries_of("research-areas--multimodal-fusion")
+    assert next(e for e in again_listed if e["id"] == added["id"])["authors"] == ["Arsha Nagrani"]
     assert "zotsync-id: multimodal-sequence-learning/" in current(sandbox, key)["data"]["extra"]
     again = sync()
     assert again[0]["written"] == {} and again[0]["changes"] == []

@@ -871,7 +871,10 @@ def render_entry(content: EntryContent | Entry, style: EntryStyle) -> str:
     }
     out = [_render_lead(content, style, rendered), title]
     parts = list(zip(style.parts, style.seps, strict=True))
-    for name in ("date", "links", "authors", "note"):
+    # A date, a link or a note the style has no place for is still written (the README
+    # must not hide them); authors are not: a list that names no authors (seed 000)
+    # keeps them in the entries only.
+    for name in ("date", "links", "note"):
         if name not in style.parts and name not in style.lead_parts:
             parts.append((name, _DEFAULT_SEPS[name]))
     previous = ""

@@ -349,7 +349,7 @@ def _render_reconciled(
     if not stale:
         click.echo(f"{markdown} is up to date")
     elif dry_run:
-        click.echo(f"{markdown} and {entries} are out of step: run `zotsync render`")
+        click.echo(f"{markdown} is stale (it and {entries} are out of step): run `zotsync render`")
     else:
         click.echo(f"wrote {markdown}" if done.readme_written else f"{markdown} is up to date")
     return result
