@@ -323,6 +323,6 @@ def test_status_shows_the_library_and_what_the_next_sync_would_do(
     assert run("sync").exit_code == 0
     quiet = json.loads(run("status", "--list", "multimodal-sequence-learning", "--json").stdout)
     assert quiet["requests"] == 1 and quiet["changed_in_zotero"] == []
-    assert quiet["readme"] == "stale"  # the sync brought the teammate's work into the entries
+    assert quiet["readme"] == "current"  # the sync rendered the teammate's work into the README
     fusion_row = next(r for r in quiet["collections"] if r["name"] == "Multimodal Fusion")
     assert fusion_row["entries"] == fusion_row["items"]

@@ -117,8 +117,8 @@ def _conflicts_message(markdown: Path, entries: Path, found: list[Disagreement])
     lines = [
         f"{markdown} and {entries} changed {len(found)} entr{'y' if len(found) == 1 else 'ies'} "
         "differently since they last agreed; nothing was written.  Make the two say the same, "
-        "or settle with --prefer readme (take the README's) or --prefer entries (keep the "
-        "entries')"
+        "or settle with `zotsync render --prefer readme` (take the README's) or "
+        "`zotsync render --prefer entries` (keep the entries')"
     ]
     for conflict in found:
         if not conflict.entry_id:

@@ -3,7 +3,7 @@
 Lists of one library sync together (one read of the library for all of them).  Before any
 list is parsed, the fast path asks each library whether anything changed since the last
 clean sync (one request); if nothing did, the sync reports so and ends.  The list side of
-the engine (:func:`list_writer`) saves what a plan changes in the list, with citation keys
+the engine (:class:`ListWriter`) saves what a plan changes in the list, with citation keys
 for entries pulled from Zotero.
 """
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # the rest is imported past the fast path, which does without
     from zotsync.sync.desired import Desired
     from zotsync.sync.engine import ListJob, SyncReport
     from zotsync.sync.merge import Prefer
-    from zotsync.sync.ports import ListSide
 
 # What the CLI gives for progress: total -> a context in which the callable advances it.
 ProgressBar = Callable[[int], AbstractContextManager[Callable[[int], None]]]
@@ -59,6 +58,7 @@ class SyncOutcome:
     requests: dict[str, int] = field(default_factory=dict)  # library -> requests sent
     quick: bool = False  # answered by the fast path
     doubts: list[str] = field(default_factory=list)  # a dry run's: a real sync would stop
+    readme: list[str] = field(default_factory=list)  # README edits taken in, READMEs rendered
 
     @property
     def conflicts(self) -> bool:
@@ -85,7 +85,8 @@ def sync_lists(
     from zotsync.sync.engine import run_library
 
     outcome = SyncOutcome()
-    for members in _jobs_by_library(config, options, sandboxes, outcome.doubts).values():
+    jobs_by_library = _jobs_by_library(config, options, sandboxes, outcome.doubts, outcome.readme)
+    for members in jobs_by_library.values():
         target = members[0][1]
         library = ZoteroLibrary(target.endpoint, target.group, target.key, notify=notify)
         jobs = [job for _, _, job in members]
@@ -104,6 +105,9 @@ def sync_lists(
         finally:
             library.close()
         if not options.dry_run:
+            for _, _, job in members:  # what the sync took from the README, once it went through
+                if isinstance(job.apply_local, ListWriter) and job.apply_local.renders:
+                    job.apply_local.finish()
             _remember_clean(members, results)
         outcome.requests[where(target)] = library.requests
         outcome.lists.extend(
@@ -118,6 +122,7 @@ def _jobs_by_library(
     options: SyncOptions,
     sandboxes: Sandboxes,
     doubts: list[str],
+    readme: list[str],
 ) -> dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]]:
     from zotsync.adapters.state_file import StateFile
     from zotsync.adapters.yaml_store import load_list, load_mapping, save_list
@@ -128,7 +133,9 @@ def _jobs_by_library(
     by_library: dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]] = {}
     loaded = []
     for item in config.select(options.list_name):  # every list weighed before any is written
+        taken = _take_readme_edits(item, options.dry_run, config.lists, readme)
         reading_list, located = load_list(item.entries)
+        reading_list = taken if taken is not None else reading_list
         mapping = load_mapping(item.mapping)
         target = resolve(item, config.path.parent, sandboxes)
         store = StateFile(target.state_path, target.identity)
@@ -144,9 +151,43 @@ def _jobs_by_library(
             save_list(item.entries, reading_list)
         desired = desired_library(reading_list, mapping, item.collection, item.name)
         job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
-        job.apply_local = list_writer(item, reading_list, mapping, config.lists)
+        job.apply_local = ListWriter(item, reading_list, mapping, config.lists, readme)
         by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
     return by_library
+
+
+def _take_readme_edits(
+    item: ListConfig, dry_run: bool, lists: tuple[ListConfig, ...], notes: list[str]
+) -> ReadingList | None:
+    """The list with its README's edits taken in (the reconciliation of `render`), before
+    the sync plans: a pull request's hand edit reaches Zotero in the same run.  None for a
+    list whose README or Markdown base is missing (it syncs its entries as they are)."""
+    from zotsync.adapters.markdown_base import load_base
+    from zotsync.app.ingest import ingest_markdown
+
+    if item.markdown is None or not item.markdown.exists() or load_base(item.entries) is None:
+        return None
+    text = item.markdown.read_text(encoding="utf-8")
+    # In memory: the files change only once the sync has gone through (see ListWriter).
+    done = ingest_markdown(
+        item.name,
+        item.entries,
+        item.markdown,
+        text,
+        dry_run=True,
+        lists=lists,
+        direction="render",
+    )
+    report = done.report
+    taken = [i for i, _ in report.changed] + report.added + report.removed
+    if taken:
+        verb = "would take" if dry_run else "took"  # once the sync goes through
+        notes.append(f"{item.markdown}: {verb} {len(taken)} README edit(s) into {item.entries}")
+    if done.readme_written:
+        notes.append(
+            f"{item.markdown}: {'would render' if dry_run else 'rendered'} the entries' edits"
+        )
+    return done.reading_list
 
 
 def _stop_on_doubts(
@@ -192,7 +233,7 @@ def nothing_to_do(config: Config, options: SyncOptions, sandboxes: Sandboxes) ->
     libraries: dict[tuple[str, int, str], list[tuple[ListConfig, Target, int | None]]] = {}
     for item in config.select(options.list_name):
         target = resolve(item, config.path.parent, sandboxes)
-        version = unchanged_since(item, target.state_path)
+        version = unchanged_since(item, target.state_path) if _readme_as_left(item) else None
         library = (target.endpoint, target.group, target.key)
         libraries.setdefault(library, []).append((item, target, version))
     every = [member for members in libraries.values() for member in members]
@@ -211,24 +252,72 @@ def nothing_to_do(config: Config, options: SyncOptions, sandboxes: Sandboxes) ->
     return outcome
 
 
-def list_writer(
-    item: ListConfig, reading_list: ReadingList, mapping: Mapping, lists: tuple[ListConfig, ...]
-) -> ListSide:
+def _readme_as_left(item: ListConfig) -> bool:
+    """Whether the list's README is as zotsync last wrote or read it here (else it holds
+    edits a sync takes in: no fast path)."""
+    from zotsync.adapters.caches import last_markdown, markdown_digest
+    from zotsync.adapters.markdown_base import BASE_FILE
+
+    if item.markdown is None or not (item.entries / BASE_FILE).exists():
+        return True
+    try:
+        text = item.markdown.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the full sync says what is wrong with it
+    return last_markdown(item.entries) == markdown_digest(text)
+
+
+class ListWriter:
     """The list side of the engine: applies a plan's changes to the list's YAML (atomically,
-    file by file); entries pulled from Zotero keep the item's citation key, or get one."""
-    from zotsync.adapters.yaml_store import save_list
-    from zotsync.app.keys import with_keys
-    from zotsync.sync.desired import desired_library
-    from zotsync.sync.list_changes import apply_changes
+    file by file); entries pulled from Zotero keep the item's citation key, or get one.  A
+    list with a Markdown base gets its README rendered too (first: see app.ingest), so a
+    scheduled sync leaves README, entries and Zotero in step; :meth:`finish` writes what
+    the sync took from the README when no pull wrote the list."""
 
-    current = [reading_list]
+    def __init__(
+        self,
+        item: ListConfig,
+        reading_list: ReadingList,
+        mapping: Mapping,
+        lists: tuple[ListConfig, ...],
+        notes: list[str] | None = None,
+    ) -> None:
+        from zotsync.adapters.markdown_base import load_base
 
-    def apply(plan: Plan) -> Desired:
-        current[0], _ = with_keys(apply_changes(current[0], plan.local), item.name, lists)
-        save_list(item.entries, current[0])
-        return desired_library(current[0], mapping, item.collection, item.name)
+        self.item, self.mapping, self.lists, self.notes = item, mapping, lists, notes
+        self.current = reading_list
+        markdown = item.markdown
+        self.renders = markdown is not None and markdown.exists()
+        self.renders = self.renders and load_base(item.entries) is not None
 
-    return apply
+    def __call__(self, plan: Plan) -> Desired:
+        from zotsync.app.keys import with_keys
+        from zotsync.sync.desired import desired_library
+        from zotsync.sync.list_changes import apply_changes
+
+        item = self.item
+        self.current, _ = with_keys(apply_changes(self.current, plan.local), item.name, self.lists)
+        self.finish("rendered what the sync brought from Zotero")
+        return desired_library(self.current, self.mapping, item.collection, item.name)
+
+    def finish(self, note: str = "rendered the entries' edits") -> None:
+        from zotsync.adapters.caches import remember_markdown
+        from zotsync.adapters.files import atomic_write
+        from zotsync.adapters.markdown_base import BASE_FILE, base_bytes
+        from zotsync.adapters.markdown_list import entry_markdown, render_list
+        from zotsync.adapters.yaml_store import save_list
+        from zotsync.core.reconcile import base_of
+
+        markdown = self.item.markdown
+        if not self.renders or markdown is None:
+            save_list(self.item.entries, self.current)
+            return
+        text = render_list(self.current).text
+        if atomic_write(markdown, text.encode("utf-8")) and self.notes is not None:
+            self.notes.append(f"{markdown}: {note}")
+        extra = {BASE_FILE: base_bytes(base_of(self.current, entry_markdown))}
+        save_list(self.item.entries, self.current, extra=extra)
+        remember_markdown(self.item.entries, text)
 
 
 def report_json(result: ListResult, dry_run: bool) -> dict[str, Any]:

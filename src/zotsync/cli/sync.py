@@ -148,6 +148,9 @@ def sync(
         sandboxes.stop()
     for doubt in outcome.doubts:
         click.echo(f"zotsync: a real sync would stop: {doubt}", err=True)
+    if not as_json:
+        for note in outcome.readme:
+            click.echo(note)
     told = [
         ListSync(
             r.name,

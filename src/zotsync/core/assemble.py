@@ -82,6 +82,7 @@ def build_list(
         return [by_key.get(key) for key in identity_keys(item.parsed.content)]
 
     index_of = {entry.id: n for n, (_, entry) in enumerate(old)}
+    gone_ids: dict[int, str] = {}  # items the base knows as entries the list no longer has
     for n, item in enumerate(items if known is not None else ()):
         listed = known(section_of[id(item)], item.text) if known is not None else []
         places = sorted(index_of[i] for i in listed if i in index_of)
@@ -89,6 +90,8 @@ def build_list(
         if found is not None:
             claimed[found] = True
             match[n] = found
+        elif (gone := next((i for i in listed if i not in index_of), None)) is not None:
+            gone_ids[n] = gone  # keeps its id: the reconciliation sees the entries dropped it
 
     for candidates in (same_place, same_content, same_identity) if old else ():
         for n, item in enumerate(items):
@@ -118,9 +121,11 @@ def build_list(
             if not changed and old_section.slug == slug:
                 report.unchanged.append(entry.id)
         else:
-            entry = Entry.from_content(
-                allocator.allocate(content.title, content.year), content, markdown
-            )
+            new_id = gone_ids.get(n)
+            if new_id is None or new_id in allocator.taken:
+                new_id = allocator.allocate(content.title, content.year)
+            allocator.taken.add(new_id)
+            entry = Entry.from_content(new_id, content, markdown)
             report.added.append(entry.id)
         ids.append(entry.id)
         entries_by_item[id(item)] = entry

@@ -84,12 +84,14 @@ def known_texts(base: MarkdownBase) -> Callable[[str, str], list[str]]:
 
 
 def frame_digest(reading_list: ReadingList) -> str:
-    """The frame's own lines (headings, prose, section marks), not where entries sit."""
+    """The frame's own lines (headings, prose, section marks) and the sections' paths, not
+    where entries sit."""
     parts = [
         line.text if isinstance(line, Verbatim) else f"\x00{line.slug}"
         for line in reading_list.frame
         if isinstance(line, Verbatim | SectionMark)
     ]
+    parts += [f"\x01{s.slug}\x02{chr(3).join(s.path)}" for s in reading_list.sections]
     return digest("".join(parts))
 
 
@@ -115,7 +117,14 @@ def reconcile(
     for section, mine in readme.entries():
         text = entry_text(mine, section)
         if mine.id not in theirs:
-            chosen[mine.id] = (section, mine, text)  # new in the README
+            if mine.id not in base.entries:
+                chosen[mine.id] = (section, mine, text)  # new in the README
+            elif base.entries[mine.id] != entry_digest(section.slug, text) and (
+                _settle(result, mine.id, text, None, prefer) == README
+            ):  # edited in the README, removed in the entries
+                result.from_readme.append(mine.id)
+                chosen[mine.id] = (section, mine, text)
+            # else: the entries removed it, the README still has it as it was: it goes
             continue
         their_section, their = theirs[mine.id]
         their_text = entry_text(their, their_section)
@@ -160,7 +169,7 @@ def _side(readme: str, entries: str, base: MarkdownBase, entry_id: str) -> str |
 
 
 def _settle(
-    result: Reconciled, entry_id: str, readme: str | None, entries: str, prefer: str | None
+    result: Reconciled, entry_id: str, readme: str | None, entries: str | None, prefer: str | None
 ) -> str:
     if prefer is None:
         result.conflicts.append(Disagreement(entry_id, readme, entries))
