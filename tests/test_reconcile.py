@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import REPO, run, snapshot
+from conftest import GROUP, REPO, run, snapshot
 from zotsync.adapters.markdown_base import BASE_FILE
 from zotsync.adapters.yaml_store import load_list, save_list
 from zotsync.app.ingest import ingest_markdown
@@ -198,3 +198,64 @@ def test_a_bad_base_file_is_one_clear_error_and_nothing_is_written(clone: Path) 
         assert failed.exit_code == 2
         assert f"{base}:" in failed.stderr and failed.stderr.count("\n") == 1
         assert snapshot(clone / "entries") == before
+
+
+# ------------------------------------------------------------------ sync, against the sandbox
+
+
+def test_sync_takes_a_readme_edit_to_zotero_and_renders_what_it_pulls(
+    group_project, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    """The one command a scheduled job runs: a pull request's README edit reaches the
+    entries and Zotero, a teammate's Zotero edit reaches the entries and the README."""
+    from test_sync import library, tops
+
+    assert run("sync").exit_code == 0
+    _edit(README, f"[{FUSION}]", f"[{FUSION} (README)]")
+    synced = run("sync")
+    assert synced.exit_code == 0, synced.output
+    assert "took 1 README edit(s)" in synced.output
+    titles = {d["title"]: d for d in tops(library(sandbox))}
+    assert f"{FUSION} (README)" in titles and FUSION not in titles
+    assert f"{FUSION} (README)" in SECTION.read_text()
+
+    item = titles[f"{OTHER}"]
+    sandbox.teammate_write(GROUP, "item", [{**item, "title": f"{OTHER} (Zotero)"}])
+    pulled = run("sync")
+    assert pulled.exit_code == 0, pulled.output
+    assert "rendered what the sync brought from Zotero" in pulled.output
+    assert f"[{OTHER} (Zotero)]" in README.read_text()
+    assert f"[{FUSION} (README)]" in README.read_text()
+    quiet = run("sync")
+    assert quiet.exit_code == 0 and "nothing to do" in quiet.output, quiet.output
+    assert run("render", "--check").exit_code == 0
+
+
+def test_a_sync_stopped_by_a_conflict_in_the_list_writes_nothing(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    from test_sync import library
+
+    assert run("sync").exit_code == 0
+    before_library = library(sandbox)
+    _edit(README, f"[{FUSION}]", f"[{FUSION} (README)]")
+    _edit(SECTION, FUSION, f"{FUSION} (YAML)")
+    before = snapshot(group_project / "entries")
+    stopped = run("sync")
+    assert stopped.exit_code == 3, stopped.output
+    assert "--prefer readme" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert snapshot(group_project / "entries") == before
+    assert library(sandbox) == before_library
+
+
+def test_a_side_that_lost_all_its_entries_stops_rather_than_empty_the_other(clone: Path) -> None:
+    """A sections folder missing from a clone (or a README emptied by accident) is no
+    deletion of every paper: nothing is written until --prefer says which side to follow."""
+    shutil.rmtree(ENTRIES / "sections")
+    readme = README.read_bytes()
+    for command in ("ingest", "render"):
+        stopped = run(command, "--list", SEQ)
+        assert stopped.exit_code == 2 and "none of the 112 entries" in stopped.stderr
+        assert README.read_bytes() == readme
+    restored = run("ingest", "--list", SEQ, "--prefer", "readme")
+    assert restored.exit_code == 0, restored.output
+    assert len(list((ENTRIES / "sections").glob("*.yaml"))) > 5
+    assert README.read_bytes() == readme

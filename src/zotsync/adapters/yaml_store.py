@@ -639,6 +639,8 @@ def load_list(
             "not a zotsync list folder (no list.yaml and frame.md); "
             "create it with `zotsync ingest LIST.md --entries DIR`",
         )
+    if (folder / "sections").exists():
+        inside(folder, folder / "sections")  # a symlinked folder: not the list's own files
     cache = _parse_cache(folder)
     meta_bytes = meta_path.read_bytes()
     meta = cache.get(content_key(meta_bytes))

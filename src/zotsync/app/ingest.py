@@ -24,7 +24,14 @@ from zotsync.app.keys import with_keys
 from zotsync.core.assemble import IngestReport, build_list
 from zotsync.core.document import ReadingList
 from zotsync.core.escape import clean_line
-from zotsync.core.reconcile import README, Disagreement, base_of, known_texts, reconcile
+from zotsync.core.reconcile import (
+    README,
+    Disagreement,
+    MarkdownBase,
+    base_of,
+    known_texts,
+    reconcile,
+)
 from zotsync.errors import ListConflicts, UserError
 
 
@@ -68,6 +75,12 @@ def ingest_markdown(
     into_readme: list[str] = []
     if existing is None:
         merged = from_readme
+    elif base is not None and (
+        lost := _emptied_side(entries, markdown, existing, from_readme, base)
+    ):
+        if prefer is None:
+            raise UserError(lost)
+        merged = from_readme if prefer == README else existing  # follow that side wholesale
     elif base is not None:
         done = reconcile(from_readme, existing, base, entry_markdown, prefer)
         if done.conflicts:
@@ -91,6 +104,26 @@ def ingest_markdown(
     return Ingested(
         merged, report, written, existing is not None, unread, into_readme, new_text != text
     )
+
+
+def _emptied_side(
+    entries: Path, markdown: Path, existing: ReadingList, readme: ReadingList, base: MarkdownBase
+) -> str | None:
+    """What to say when a side has none of the entries the two last agreed on: it lost its
+    files (a sections folder gone, a README emptied by accident), and reconciling would
+    remove every paper from the other side too; else None.  ``--prefer`` then names the
+    side to follow as it is."""
+    if not base.entries:
+        return None
+    for side, reading_list in ((entries, existing), (markdown, readme)):
+        if not any(e.id in base.entries for _, e in reading_list.entries()):
+            return (
+                f"{side}: none of the {len(base.entries)} entries it had when it last agreed "
+                f"with the {'README' if side == entries else 'entries'} is there (files lost?); "
+                "nothing was written.  Restore it, or say which side to follow as it is with "
+                "--prefer readme or --prefer entries"
+            )
+    return None
 
 
 def _gained(before: ReadingList | None, after: ReadingList) -> IngestReport:
