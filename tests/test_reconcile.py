@@ -19,9 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import GROUP, REPO, run, snapshot
-from zotsync.adapters.markdown_base import BASE_FILE
+from zotsync.adapters.markdown_base import BASE_FILE, load_base
+from zotsync.adapters.markdown_list import entry_markdown
 from zotsync.adapters.yaml_store import load_list, save_list
 from zotsync.app.ingest import ingest_markdown
+from zotsync.core.reconcile import base_of
 from zotsync.errors import ListConflicts
 
 SEQ = "multimodal-sequence-learning"
@@ -106,6 +108,8 @@ def test_every_edit_lands_on_both_sides_or_is_a_conflict(
                 want = f"Paper number {n}"
                 assert _line(n) in out, "an untouched entry's line never changes"
             assert want in titles and f"[{want}]" in out
+        agreed = base_of(load_list(folder)[0], entry_markdown)
+        assert load_base(folder) == agreed, "the base is what the two now say"
         again = snapshot(Path(tmp))
         ingest_markdown("l", folder, markdown, out, direction=direction)
         assert snapshot(Path(tmp)) == again, "once agreed, nothing more to do"

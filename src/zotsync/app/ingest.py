@@ -73,6 +73,7 @@ def ingest_markdown(
     from_readme, _ = build_list(parsed, existing, known_texts(base) if base else None)
     from_readme, _ = with_keys(from_readme, name, lists)
     into_readme: list[str] = []
+    agreed: MarkdownBase | None = None
     if existing is None:
         merged = from_readme
     elif base is not None and (
@@ -85,7 +86,7 @@ def ingest_markdown(
         done = reconcile(from_readme, existing, base, entry_markdown, prefer)
         if done.conflicts:
             raise ListConflicts(_conflicts_message(markdown, entries, done.conflicts))
-        merged, into_readme = done.reading_list, done.from_entries
+        merged, into_readme, agreed = done.reading_list, done.from_entries, done.base
     elif direction == "render":
         merged = existing
     else:
@@ -93,7 +94,7 @@ def ingest_markdown(
             _refuse_if_entries_edited(entries, markdown, text, existing)
         merged = from_readme
     new_text = render_list(merged).text
-    extra = {BASE_FILE: base_bytes(base_of(merged, entry_markdown))}
+    extra = {BASE_FILE: base_bytes(agreed or base_of(merged, entry_markdown))}
     if write_markdown and not dry_run and new_text != text:
         atomic_write(markdown, new_text.encode("utf-8"))  # first: see docs/architecture.md
     written = save_list(entries, merged, dry_run=dry_run, extra=extra)

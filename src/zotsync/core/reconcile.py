@@ -64,6 +64,7 @@ class Reconciled:
     from_entries: list[str] = field(default_factory=list)  # changed in the entries, kept
     dropped: list[str] = field(default_factory=list)  # removed in the README
     conflicts: list[Disagreement] = field(default_factory=list)
+    base: MarkdownBase | None = None  # the new base: what the two now agree on
 
 
 def digest(text: str) -> str:
@@ -156,6 +157,12 @@ def reconcile(
             chosen[their.id] = (their_section, their, their_text)
     frame = _frame(readme, entries, base, result, prefer)
     result.reading_list = _assemble(readme, entries, frame, chosen, entry_text)
+    # Each entry now writes its chosen text (see _assemble): the base without rendering again.
+    homes = {e.id: s.slug for s, e in result.reading_list.entries()}
+    result.base = MarkdownBase(
+        {i: entry_digest(homes[i], text) for i, (_, _, text) in chosen.items() if i in homes},
+        frame_digest(result.reading_list),
+    )
     return result
 
 
@@ -235,6 +242,9 @@ def _assemble(
     styles = {s.slug: s for s in order}
     for section, entry, text in placed:
         home = styles[section.slug]
+        if home is section and not entry.markdown:  # its text was written in this very style
+            by_section[home.slug].append(entry)
+            continue
         plain = replace(entry, markdown="")
         by_section[home.slug].append(
             plain if entry_text(plain, home) == text else replace(entry, markdown=text)
