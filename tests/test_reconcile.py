@@ -8,6 +8,7 @@ project (no git-ignored cache: what a new clone has)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import replace
@@ -149,8 +150,10 @@ def test_a_readme_edit_and_a_yaml_edit_both_survive_in_a_fresh_clone(
 ) -> None:
     _edit(README, f"[{FUSION}]", f"[{FUSION} (README)]")
     _edit(ENTRIES / "sections" / "research-areas--multimodal-fusion.yaml", OTHER, f"{OTHER} (YAML)")
-    done = run(command, "--list", SEQ)
+    done = run(command, "--list", SEQ, "--json")
     assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert len(report["into_readme"]) == 1  # the YAML's edit, written into the README
     readme = README.read_text()
     section = SECTION.read_text()
     assert f"[{FUSION} (README)]" in readme and f"{FUSION} (README)" in section

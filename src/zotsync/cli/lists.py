@@ -133,6 +133,7 @@ def ingest(
             "unchanged": len(report.unchanged),
             "removed": report.removed,
             "files": written,
+            "into_readme": ingested.into_readme,  # the entries' edits the README takes (or lacks)
             "unread_lines": ingested.unread,
         }
         reports.append(summary)
