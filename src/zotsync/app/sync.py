@@ -132,8 +132,11 @@ def _jobs_by_library(
 
     by_library: dict[tuple[str, int], list[tuple[ListConfig, Target, ListJob]]] = {}
     loaded = []
+    took: set[str] = set()  # lists whose README's edits the sync writes once it went through
     for item in config.select(options.list_name):  # every list weighed before any is written
         taken = _take_readme_edits(item, options.dry_run, config.lists, readme)
+        if taken is not None:
+            took.add(item.name)
         reading_list, located = load_list(item.entries)
         reading_list = taken if taken is not None else reading_list
         mapping = load_mapping(item.mapping)
@@ -152,6 +155,7 @@ def _jobs_by_library(
         desired = desired_library(reading_list, mapping, item.collection, item.name)
         job = ListJob(item.name, desired, mapping, state, fresh, store, target.seed)
         job.apply_local = ListWriter(item, reading_list, mapping, config.lists, readme)
+        job.apply_local.dirty = item.name in took
         by_library.setdefault((target.endpoint, target.group), []).append((item, target, job))
     return by_library
 
@@ -161,11 +165,13 @@ def _take_readme_edits(
 ) -> ReadingList | None:
     """The list with its README's edits taken in (the reconciliation of `render`), before
     the sync plans: a pull request's hand edit reaches Zotero in the same run.  None for a
-    list whose README or Markdown base is missing (it syncs its entries as they are)."""
-    from zotsync.adapters.markdown_base import load_base
+    list whose README or Markdown base is missing (it syncs its entries as they are), or
+    whose README is as zotsync last wrote or read it in this clone (nothing to take in: the
+    reconciliation costs a rendering of every entry; a fresh clone, with no such record,
+    reconciles)."""
     from zotsync.app.ingest import ingest_markdown
 
-    if item.markdown is None or not item.markdown.exists() or load_base(item.entries) is None:
+    if item.markdown is None or not _renders(item) or _readme_as_left(item):
         return None
     text = item.markdown.read_text(encoding="utf-8")
     # In memory: the files change only once the sync has gone through (see ListWriter).
@@ -178,16 +184,23 @@ def _take_readme_edits(
         lists=lists,
         direction="render",
     )
-    report = done.report
-    taken = [i for i, _ in report.changed] + report.added + report.removed
+    taken = done.report.edited
     if taken:
         verb = "would take" if dry_run else "took"  # once the sync goes through
         notes.append(f"{item.markdown}: {verb} {len(taken)} README edit(s) into {item.entries}")
-    if done.readme_written:
-        notes.append(
-            f"{item.markdown}: {'would render' if dry_run else 'rendered'} the entries' edits"
-        )
+    if done.readme_written and dry_run:  # a real sync says so once it has written it
+        notes.append(f"{item.markdown}: would render the entries' edits")
     return done.reading_list
+
+
+def _renders(item: ListConfig) -> bool:
+    """Whether a sync reconciles and renders the list's README: it has one, and a Markdown
+    base to reconcile it against."""
+    from zotsync.adapters.markdown_base import BASE_FILE
+
+    return (
+        item.markdown is not None and item.markdown.exists() and (item.entries / BASE_FILE).exists()
+    )
 
 
 def _stop_on_doubts(
@@ -256,9 +269,8 @@ def _readme_as_left(item: ListConfig) -> bool:
     """Whether the list's README is as zotsync last wrote or read it here (else it holds
     edits a sync takes in: no fast path)."""
     from zotsync.adapters.caches import last_markdown, markdown_digest
-    from zotsync.adapters.markdown_base import BASE_FILE
 
-    if item.markdown is None or not (item.entries / BASE_FILE).exists():
+    if not _renders(item) or item.markdown is None:
         return True
     try:
         text = item.markdown.read_text(encoding="utf-8")
@@ -282,13 +294,10 @@ class ListWriter:
         lists: tuple[ListConfig, ...],
         notes: list[str] | None = None,
     ) -> None:
-        from zotsync.adapters.markdown_base import load_base
-
         self.item, self.mapping, self.lists, self.notes = item, mapping, lists, notes
         self.current = reading_list
-        markdown = item.markdown
-        self.renders = markdown is not None and markdown.exists()
-        self.renders = self.renders and load_base(item.entries) is not None
+        self.renders = _renders(item)
+        self.dirty = False  # the list differs from its files (README edits taken, a pull)
 
     def __call__(self, plan: Plan) -> Desired:
         from zotsync.app.keys import with_keys
@@ -297,6 +306,7 @@ class ListWriter:
 
         item = self.item
         self.current, _ = with_keys(apply_changes(self.current, plan.local), item.name, self.lists)
+        self.dirty = True
         self.finish("rendered what the sync brought from Zotero")
         return desired_library(self.current, self.mapping, item.collection, item.name)
 
@@ -309,6 +319,8 @@ class ListWriter:
         from zotsync.core.reconcile import base_of
 
         markdown = self.item.markdown
+        if not self.dirty:
+            return
         if not self.renders or markdown is None:
             save_list(self.item.entries, self.current)
             return

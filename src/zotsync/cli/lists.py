@@ -326,7 +326,7 @@ def _render_reconciled(
         lists=project_lists(ctx),
         direction="render",
     )
-    taken = [i for i, _ in done.report.changed] + done.report.added + done.report.removed
+    taken = done.report.edited
     # the base alone is bookkeeping (a list from before it gets one): nothing out of step
     stale = done.readme_written or any(f != BASE_FILE for f in done.files)
     result: dict[str, object] = {

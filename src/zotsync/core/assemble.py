@@ -33,6 +33,11 @@ class IngestReport:
     def touched(self) -> bool:
         return bool(self.added or self.changed or self.moved or self.removed)
 
+    @property
+    def edited(self) -> list[str]:
+        """Entries added, changed or removed (a move alone is no edit of an entry)."""
+        return [entry_id for entry_id, _ in self.changed] + self.added + self.removed
+
 
 def build_list(
     parsed: ParsedList,
