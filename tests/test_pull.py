@@ -332,3 +332,62 @@ def test_a_side_that_suddenly_looks_empty_stops_the_sync(group_project, sandbox)
         ).read_text()
     )
     assert rep["entries"] == []
+
+
+def test_a_paper_the_list_has_filed_again_in_zotero_is_reported_not_added(
+    group_project, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    """Same title and year, another URL (the teammate found the PDF elsewhere): one entry
+    still, the duplicate named with who filed it, by the sync that meets it (again only
+    if the item changes)."""
+    sync()
+    lib = library(sandbox)
+    fusion = collection_key(lib, ROOT, "Research Areas", "Multimodal Fusion")
+    before = (SECTIONS / "research-areas--multimodal-fusion.yaml").read_bytes()
+    made = sandbox.teammate_write(
+        GROUP,
+        "item",
+        [
+            {
+                "itemType": "conferencePaper",
+                "title": "Trusted multi-view classification",
+                "date": "2021",
+                "url": "https://arxiv.org/abs/2102.02051",
+                "collections": [fusion],
+            }
+        ],
+    )
+    key = made["successful"]["0"]["key"]
+    result = run("sync", "--list", SEQ, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["duplicates"] == [
+        {
+            "entry": "trusted-multi-view-classification-2021",
+            "key": key,
+            "why": "the same title and year",
+            "added_by": "teammate",
+        }
+    ]
+    assert report["changes"] == []
+    assert (SECTIONS / "research-areas--multimodal-fusion.yaml").read_bytes() == before
+    said = run("sync", "--list", SEQ)
+    assert said.exit_code == 0 and "nothing to do" in said.output  # said once, not every sync
+
+
+def test_who_filed_a_paper_stays_in_its_entry(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sync()
+    lib = library(sandbox)
+    fusion = collection_key(lib, ROOT, "Research Areas", "Multimodal Fusion")
+    paper = {"itemType": "preprint", "title": "Perceiver IO", "date": "2021"}
+    sandbox.teammate_write(GROUP, "item", [{**paper, "collections": [fusion]}])
+    assert run("sync").exit_code == 0
+    added = next(
+        e for e in entries_of("research-areas--multimodal-fusion") if e["title"] == "Perceiver IO"
+    )
+    assert added["added_by"] == "teammate"
+    assert run("ingest", "--list", SEQ, "--prefer", "readme").exit_code == 0  # the README lacks it
+    again = next(
+        e for e in entries_of("research-areas--multimodal-fusion") if e["title"] == "Perceiver IO"
+    )
+    assert again["added_by"] == "teammate"

@@ -32,7 +32,7 @@ from zotsync.adapters.markdown_table import (
     parse_row,
     render_row,
     split_row,
-    table_kind,
+    table_style,
 )
 from zotsync.core.check import holds_unread_link
 from zotsync.core.document import (
@@ -253,16 +253,7 @@ class _Reader:
         if roles is None:
             return False
         rows = [split_row(self.lines[line]) for line in range(start + 2, end)]
-        cells = [c for row in rows if row is not None for c in row.cells]
-        titles = [row.cells[roles.index("title")] for row in rows if row and len(row.cells) > 1]
-        bold = sum(cell.strip().startswith("[**") for cell in titles) * 2 > len(titles)
-        style = EntryStyle(
-            title="bold_link" if bold else "link",
-            blank_between=False,
-            columns=roles,
-            cell_pad=" " if sum(c.startswith(" ") for c in cells) * 2 > len(cells) else "",
-            row_kind=table_kind(header, roles),
-        )
+        style = table_style(header, roles, [row for row in rows if row is not None])
         for line in range(start + 2, end):
             text = self.lines[line].rstrip("\r\n")
             content = parse_row(text, style)

@@ -10,6 +10,7 @@ rewritten.  A table is read only if its header names a title column.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from zotsync.adapters.markdown_scan import Piece, plain_text, scan
@@ -111,6 +112,34 @@ def table_kind(header: str, roles: tuple[str, ...]) -> str:
         return ""
     word = _header_word(row.cells[roles.index(TITLE)])
     return "dataset" if word in ("dataset", "benchmark") else ""
+
+
+def table_style(header: str, roles: tuple[str, ...], rows: list[Row]) -> EntryStyle:
+    """How a table writes its rows: titles in bold links, links, or plain text with the
+    paper's link in a links column (``|MNIST|1998|…|[Project](url)|``: ``url_label``)."""
+    cells = [c for row in rows for c in row.cells]
+    titles = [row.cells[roles.index(TITLE)] for row in rows if len(row.cells) == len(roles)]
+    bold = sum(cell.strip().startswith("[**") for cell in titles) * 2 > len(titles)
+    plain = [n for n, cell in enumerate(titles) if "](" not in cell]
+    url_label = ""
+    if LINKS in roles and len(plain) * 2 > len(titles):
+        column = roles.index(LINKS)
+        firsts = Counter(
+            found[0][0]
+            for row in rows
+            if len(row.cells) == len(roles)
+            and "](" not in row.cells[roles.index(TITLE)]
+            and (found := _links_of(scan(row.cells[column].strip())))
+        )
+        url_label = firsts.most_common(1)[0][0] if firsts else ""
+    return EntryStyle(
+        title="plain" if url_label else "bold_link" if bold else "link",
+        url_label=url_label,
+        blank_between=False,
+        columns=roles,
+        cell_pad=" " if sum(c.startswith(" ") for c in cells) * 2 > len(cells) else "",
+        row_kind=table_kind(header, roles),
+    )
 
 
 def _links_of(pieces: list[Piece]) -> list[tuple[str, str]]:
@@ -224,19 +253,20 @@ def _text(text: str) -> str:
 def _cell(role: str, content: EntryContent, style: EntryStyle) -> str:
     if role == TITLE:
         title = _text(content.title)
-        if not content.url:
+        if not content.url or (style.title == "plain" and LINKS in style.columns):
             return title
         label = f"**{title}**" if style.title == "bold_link" else title
         return f"[{label}]({markdown_destination(content.url)})"
     if role == VENUE:
-        if content.venue and content.year is not None:
+        if content.venue and content.year is not None and DATE not in style.columns:
             return f"{_text(content.venue)} {content.year}"
         return _text(content.venue) or (str(content.year) if content.year else "-")
     if role == DATE:
         return str(content.year) if content.year is not None else "-"
     if role == LINKS:
-        links = " ".join(
-            f"[{_text(label)}]({markdown_destination(url)})" for label, url in content.links
-        )
+        written = list(content.links)
+        if style.title == "plain" and content.url:
+            written.insert(0, (style.url_label or "link", content.url))
+        links = " ".join(f"[{_text(label)}]({markdown_destination(url)})" for label, url in written)
         return links or "-"
     return ""

@@ -144,6 +144,8 @@ def _emit_entry(entry: Entry, out: list[str]) -> None:
         out.extend(f"  - {scalar(tag)}\n" for tag in entry.tags)
     if entry.citation_key:
         out.append(f"  citation_key: {scalar(entry.citation_key)}\n")
+    if entry.added_by:
+        out.append(f"  added_by: {scalar(entry.added_by)}\n")
     if entry.markdown:
         out.append(f"  markdown: {scalar(entry.markdown)}\n")
 
@@ -384,6 +386,7 @@ _ENTRY_KEYS = [
     "note",
     "tags",
     "citation_key",
+    "added_by",
     "markdown",
 ]
 
@@ -404,13 +407,14 @@ def _entry_record(entry: Entry, line: int) -> list[Any]:
         entry.markdown,
         entry.et_al,
         entry.alias,
+        entry.added_by,
         line,
     ]
 
 
 def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
     (eid, title, url, venue, year, authors, links, kind, note, tags, key, markdown) = record[:12]
-    et_al, alias, line = record[12:]
+    et_al, alias, added_by, line = record[12:]
     entry = Entry(
         id=eid,
         title=title,
@@ -426,13 +430,14 @@ def _entry_from_record(record: list[Any]) -> tuple[Entry, int]:
         markdown=markdown,
         et_al=bool(et_al),
         alias=alias,
+        added_by=added_by,
     )
     return entry, line
 
 
 def _parse_cache(folder: Path) -> JsonCache:
     """Parsed section files and ``list.yaml``, keyed by the SHA-1 of their bytes."""
-    return JsonCache(folder / CACHE_DIR / "sections.json", f"sections-{FORMAT}-alias")
+    return JsonCache(folder / CACHE_DIR / "sections.json", f"sections-{FORMAT}-added-by")
 
 
 def _with_lines(data: bytes, records: list[list[Any]]) -> list[list[Any]]:
@@ -525,6 +530,19 @@ def parse_section_file(path: Path, data: bytes) -> dict[str, Any]:
     return {"section": section, "entries": records}
 
 
+_TEXT_KEYS = (
+    "title",
+    "url",
+    "venue",
+    "kind",
+    "alias",
+    "note",
+    "citation_key",
+    "added_by",
+    "markdown",
+)
+
+
 def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
     line = node.start_mark.line + 1
     if not isinstance(raw, dict):
@@ -557,7 +575,7 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
             raise _fail(path, fields.get("links", node), "'links' must map labels to URLs")
         links.append((label, url))
     texts = {}
-    for key in ("title", "url", "venue", "kind", "alias", "note", "citation_key", "markdown"):
+    for key in _TEXT_KEYS:
         value = raw.get(key)
         texts[key] = "" if value is None else _str(path, fields.get(key, node), value, f"'{key}'")
     if texts["citation_key"] and not valid_citation_key(texts["citation_key"]):
@@ -582,6 +600,7 @@ def _check_entry(path: Path, node: yaml.Node, raw: object) -> tuple[Entry, int]:
         markdown=texts["markdown"],
         et_al=et_al,
         alias=texts["alias"],
+        added_by=texts["added_by"],
     )
     return entry, line
 

@@ -60,6 +60,11 @@ def _changes(plan: Plan) -> list[str]:
         "--prune` removes it)"
         for e in plan.gone_remotely
     ]
+    out += [
+        f"- {_code(d.entry_id)}: a teammate filed it again in Zotero (item {_code(d.key)}, "
+        f"{markdown_text(d.why)}); not added twice, merge the two items in Zotero"
+        for d in plan.duplicates
+    ]
     out += [f"- {_code(e)}: {markdown_text(what)}" for e, what in plan.refused]
     return out
 

@@ -346,6 +346,7 @@ def report_json(result: ListResult, dry_run: bool) -> dict[str, Any]:
         "changes": [],
         "gone_in_zotero": [],
         "refused": [],
+        "duplicates": [],
         "requests": result.requests,
     }
     if result.report is None:
@@ -370,4 +371,8 @@ def report_json(result: ListResult, dry_run: bool) -> dict[str, Any]:
         ],
         "gone_in_zotero": plan.gone_remotely,
         "refused": [{"entry": e, "what": w} for e, w in plan.refused],
+        "duplicates": [
+            {"entry": d.entry_id, "key": d.key, "why": d.why, "added_by": d.added_by or None}
+            for d in plan.duplicates
+        ],
     }

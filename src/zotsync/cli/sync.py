@@ -237,6 +237,10 @@ def _change_line(change: LocalChange) -> str:
     return f"  section   {section} (a collection made in Zotero)"
 
 
+def _by(who: str) -> str:
+    return f" by {who}" if who else ""
+
+
 def _report_lines(plan: Plan, dry_run: bool) -> list[tuple[str, str]]:
     """(kind, line) of everything the sync found and did beyond its writes."""
     from zotsync.sync.actions import Change
@@ -274,6 +278,14 @@ def _report_lines(plan: Plan, dry_run: bool) -> list[tuple[str, str]]:
     lines += [
         ("gone", f"  gone      {e}: its item was deleted or trashed in Zotero (entry kept)")
         for e in plan.gone_remotely
+    ]
+    lines += [
+        (
+            "duplicate",
+            f"  duplicate {d.entry_id}: item {d.key} filed in Zotero{_by(d.added_by)} is this "
+            f"paper ({d.why}); not added again (merge the two items in Zotero)",
+        )
+        for d in plan.duplicates
     ]
     lines += [
         ("refused", f"  refused   {what}" if not e else f"  refused   {e}: {what}")

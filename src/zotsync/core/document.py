@@ -15,8 +15,10 @@ A source line that happens to contain ``<!-- zotsync`` is escaped with one backs
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from zotsync.core.entries import Entry, Section
 from zotsync.core.escape import markdown_heading
@@ -161,18 +163,56 @@ class Rendered:
     frame_lines: dict[int, int] = field(default_factory=dict)
 
 
-_NUMBERED = re.compile(r"^(\s*)(\d{1,9})([.)]\s*)$")
+_NUMBERED = re.compile(r"^([^\d\r\n]*?)(\d{1,9})([.)][ \t]*)$")
 
 
-def _next_bullet(bullet: str, previous_prefix: str | None) -> str:
-    """The bullet for a new entry: the style's, numbered after the previous one if numbered."""
-    match = _NUMBERED.match(bullet)
+@dataclass(frozen=True, slots=True)
+class _Bullets:
+    """How a section's new entries are bulleted: like the section's commonest bullet, with
+    its indentation and spacing as written (a tab stays a tab), numbered the way the
+    section numbers (counting up, or every item ``1.`` as some lists write them)."""
+
+    shape: tuple[str, str] | str  # (before, after) a number, or a bullet without one
+    counting: bool = True
+    last_number: int = 0
+
+    def next(self) -> tuple[_Bullets, str]:
+        if isinstance(self.shape, str):
+            return self, self.shape
+        number = self.last_number + 1 if self.counting else max(self.last_number, 1)
+        before, after = self.shape
+        return _Bullets(self.shape, self.counting, number), f"{before}{number}{after}"
+
+
+def _shape(prefix: str) -> tuple[tuple[str, str] | str, int | None]:
+    match = _NUMBERED.match(prefix)
     if not match:
-        return bullet
-    number = 1
-    if previous_prefix is not None and (prev := _NUMBERED.match(previous_prefix)):
-        number = int(prev.group(2)) + 1
-    return f"{match.group(1)}{number}{match.group(3)}"
+        return prefix, None
+    return (match.group(1), match.group(3)), int(match.group(2))
+
+
+def number_steps(prefixes: list[str]) -> tuple[int, int]:
+    """(times a number counted up, times it repeated) from one bullet to the next."""
+    numbers = [_shape(prefix)[1] for prefix in prefixes]
+    pairs = list(pairwise(numbers))
+    up = sum(1 for a, b in pairs if a is not None and b == a + 1)
+    same = sum(1 for a, b in pairs if a is not None and b == a)
+    return up, same
+
+
+def _bullets(style_bullet: str, prefixes: list[str], list_steps: tuple[int, int]) -> _Bullets:
+    """The bullets of a section's new entries, from its slots' ``prefixes`` (a section
+    whose numbers neither count nor repeat follows the rest of the list)."""
+    if not prefixes:
+        return _Bullets(_shape(style_bullet)[0])
+    shapes = Counter(_shape(prefix)[0] for prefix in prefixes)
+    last_shape = _shape(prefixes[-1])[0]
+    shape = max(shapes, key=lambda s: (shapes[s], s == last_shape))
+    numbers = [n for s, n in map(_shape, prefixes) if s == shape and n is not None]
+    up, same = number_steps(prefixes)
+    if up == same == 0:
+        up, same = list_steps
+    return _Bullets(shape, same <= up, numbers[-1] if numbers else 0)
 
 
 _SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)[ \t]*[\r\n]*\Z")
@@ -226,6 +266,7 @@ class _Chunks:
     placed: set[str] = field(default_factory=set)
     region_start: dict[str, int] = field(default_factory=dict)  # section slug -> chunk
     last_slot: dict[str, tuple[int, str]] = field(default_factory=dict)  # -> (after, prefix)
+    prefixes: dict[str, list[str]] = field(default_factory=dict)  # slug -> its slots' bullets
 
 
 EntryText = Callable[[Entry, Section], str]
@@ -275,6 +316,7 @@ def _fill_slots(
                 chunks.texts.append(line.prefix + entry_text(entry, section) + line.terminator)
                 chunks.placed.add(entry.id)
                 chunks.last_slot[current] = (len(chunks.texts), line.prefix)
+                chunks.prefixes.setdefault(current, []).append(line.prefix)
             elif chunks.texts and not chunks.texts[-1].strip():
                 dropped_blank_pending = True
             continue
@@ -297,27 +339,27 @@ def _new_entries(
     position -> (entry id or "" for a heading, text)."""
     newline = reading_list.newline
     inserts: dict[int, list[tuple[str, str]]] = {}
+    steps = [number_steps(prefixes) for prefixes in chunks.prefixes.values()]
+    list_steps = (sum(up for up, _ in steps), sum(same for _, same in steps))
     for section in reading_list.sections:
         new = [e for e in section.entries if e.id not in chunks.placed and home[e.id][0] is section]
         if not new:
             continue
         style = section.style
         gap = newline if style.blank_between else ""
-        previous: str | None
+        bullets = _bullets(style.bullet, chunks.prefixes.get(section.slug, []), list_steps)
         if section.slug in chunks.last_slot:
-            position, previous = chunks.last_slot[section.slug]
+            position = chunks.last_slot[section.slug][0]
         elif section.slug in chunks.region_start:
-            position, previous = chunks.region_start[section.slug], None
+            position = chunks.region_start[section.slug]
         else:
             position, level = _new_section_place(
                 section, reading_list, chunks.texts, chunks.region_start
             )
             heading = "#" * level + " " + markdown_heading((section.path or ("",))[-1])
-            previous = None
             inserts.setdefault(position, []).append(("", f"{newline}{heading}{newline}"))
         for entry in new:
-            bullet = _next_bullet(style.bullet, previous)
-            previous = bullet
+            bullets, bullet = bullets.next()
             text = f"{gap}{bullet}{entry_text(entry, section)}{newline}"
             inserts.setdefault(position, []).append((entry.id, text))
             chunks.placed.add(entry.id)

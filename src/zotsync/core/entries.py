@@ -43,6 +43,7 @@ class Entry:
     markdown: str = ""
     et_al: bool = False  # the list names the first authors only ("K. He et al.")
     alias: str = ""  # a name or tag written before the title: "Ref-Reasoning", "DSSD"
+    added_by: str = ""  # the teammate who filed the paper in Zotero (meta.createdByUser)
 
     @classmethod
     def from_content(cls, entry_id: str, content: EntryContent, markdown: str = "") -> Entry:

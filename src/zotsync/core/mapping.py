@@ -62,6 +62,12 @@ class VenueTable:
             found = self._exact.get(venue.split()[0])
         return found
 
+    def named(self, name: str) -> Venue | None:
+        """The venue whose full name (or key, or an alias) this is, in any letter case."""
+        folded = name.strip().casefold()
+        found = self._folded.get(folded)
+        return found or next((v for v in self.venues if v.name.casefold() == folded), None)
+
     def close_spelling(self, venue: str) -> Venue | None:
         """A known venue spelled with other letter case (``ACl`` for ``ACL``)."""
         return self._folded.get(venue.casefold()) if venue not in self._exact else None
@@ -294,6 +300,8 @@ def entry_of_item(
         data, mapping, tuple((label, url) for label, url in links if safe_url(url))
     )
     entry = Entry.from_content(entry_id, content)
+    if not entry.venue:  # a teammate's item names its venue in full, where Zotero keeps it
+        entry = replace(entry, venue=_venue_named(data, mapping))
     url = entry.url if safe_url(entry.url) else ""
     # The note is Markdown the list renders as it is: never take it from Zotero.
     return replace(
@@ -303,6 +311,20 @@ def entry_of_item(
         tags=tags_of(data),
         citation_key=citation_key_of(data),
     )
+
+
+_FULL_VENUE_FIELDS = ("proceedingsTitle", "publicationTitle", "conferenceName", "repository")
+
+
+def _venue_named(data: dict[str, Any], mapping: Mapping) -> str:
+    """The venue as the list writes it (``NeurIPS``) when the item's full venue is one the
+    mapping knows, else the item's own text."""
+    for name in _FULL_VENUE_FIELDS:
+        text = clean_line(str(data.get(name) or "")).strip()
+        if text:
+            venue = mapping.venues.named(text)
+            return venue.key if venue is not None else text
+    return ""
 
 
 def tags_of(data: dict[str, Any]) -> tuple[str, ...]:

@@ -150,6 +150,17 @@ def _phases() -> list[list[Write]]:
     return [[] for _ in Phase]
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """An item a teammate filed in the list's collections that is a paper the list already
+    has (``why``: the arXiv id, DOI, URL or title and year they share): not added again."""
+
+    entry_id: str
+    key: str
+    why: str
+    added_by: str = ""
+
+
 @dataclass
 class Plan:
     """Everything one sync of a list would do, and what it found on the way."""
@@ -162,6 +173,7 @@ class Plan:
     left: list[str] = field(default_factory=list)  # taken out of the list's collections in Zotero
     local: list[LocalChange] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (entry id, what was refused)
+    duplicates: list[Duplicate] = field(default_factory=list)  # a teammate's copy of a paper
     collection_keys: dict[SectionPath, str] = field(default_factory=dict)
 
     def add(self, phase: Phase, write: Write) -> None:

@@ -101,6 +101,7 @@ def _report_earlier_rounds(final: Plan, earlier: list[Plan]) -> None:
         final.adopted[:0] = [a for a in plan.adopted if a not in final.adopted]
         final.gone_remotely[:0] = [g for g in plan.gone_remotely if g not in final.gone_remotely]
         final.refused[:0] = [r for r in plan.refused if r not in final.refused]
+        final.duplicates[:0] = [d for d in plan.duplicates if d not in final.duplicates]
 
 
 def snapshot_from_state(state: SyncState) -> Snapshot:

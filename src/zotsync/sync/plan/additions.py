@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from zotsync.core.entries import ID_PATTERN, Entry, SectionPath
+from zotsync.core.entries import ID_PATTERN, Entry, SectionPath, identity_keys
 from zotsync.core.escape import clean_line
 from zotsync.core.mapping import (
     MARKER,
@@ -14,7 +14,7 @@ from zotsync.core.mapping import (
     read_extra,
     section_item_fields,
 )
-from zotsync.sync.actions import Action, Change, LocalChange, Phase
+from zotsync.sync.actions import Action, Change, Duplicate, LocalChange, Phase
 from zotsync.sync.desired import DesiredItem
 from zotsync.sync.plan.context import PlanContext
 from zotsync.sync.plan.items import update_item
@@ -30,6 +30,7 @@ def plan_additions(ctx: PlanContext) -> None:
     known = {r.key for r in ctx.base.items.values()} | ctx.claimed
     known |= {w.key for w in ctx.plan.phases[Phase.ITEMS]}
     prefix = f"{ctx.desired.list_name}/"
+    papers = _ListedPapers(ctx)
     for obj in sorted(ctx.remote.items.values(), key=lambda o: o.key):
         data = obj.data
         if obj.key in known or obj.trashed or data.get("parentItem"):
@@ -42,7 +43,48 @@ def plan_additions(ctx: PlanContext) -> None:
         marker = read_extra(str(data.get("extra", ""))).get(MARKER, "")
         if marker and not marker.startswith(prefix):
             continue  # another list's entry, filed here too
-        _add(ctx, obj, sections, marker[len(prefix) :] if marker else "")
+        wanted_id = marker[len(prefix) :] if marker else ""
+        duplicate = papers.same_paper(obj, wanted_id)
+        if duplicate is not None:
+            ctx.plan.duplicates.append(duplicate)
+            ctx.claimed.add(obj.key)
+            continue
+        _add(ctx, obj, sections, wanted_id)
+
+
+_WHY = {
+    "arxiv": "the same arXiv id",
+    "doi": "the same DOI",
+    "openreview": "the same OpenReview id",
+    "url": "the same URL",
+    "title": "the same title and year",
+}
+
+
+class _ListedPapers:
+    """The papers the list already has, by identity, to tell a teammate's new item from a
+    second copy of one of them (Zotero's "Duplicate Item" keeps the marker, too)."""
+
+    def __init__(self, ctx: PlanContext) -> None:
+        self.ctx = ctx
+        self.by_identity: dict[str, str] = {}
+        self.ids: set[str] = set()
+        for item in ctx.desired.items.values():
+            for member, _ in item.members:
+                self.ids.add(member.id)
+                for key in identity_keys(member.content()):
+                    self.by_identity.setdefault(key, member.id)
+
+    def same_paper(self, obj: RemoteObject, wanted_id: str) -> Duplicate | None:
+        ctx = self.ctx
+        who = clean_line(str(obj.meta.get("createdByUser", {}).get("username", "")))
+        if wanted_id and wanted_id in self.ids:
+            return Duplicate(wanted_id, obj.key, "the same zotsync-id", who)
+        for key in identity_keys(content_of_item(obj.data, ctx.mapping, ())):
+            entry_id = self.by_identity.get(key)
+            if entry_id is not None:
+                return Duplicate(entry_id, obj.key, _WHY[key.partition(":")[0]], who)
+        return None
 
 
 def _entry_id(ctx: PlanContext, obj: RemoteObject, wanted_id: str) -> str:
@@ -60,12 +102,14 @@ def _entry_id(ctx: PlanContext, obj: RemoteObject, wanted_id: str) -> str:
 
 def _add(ctx: PlanContext, obj: RemoteObject, sections: list[SectionPath], wanted_id: str) -> None:
     entry_id = _entry_id(ctx, obj, wanted_id)
-    links = tuple(
-        (str(c.data.get("title", "")), str(c.data.get("url", "")))
-        for c in ctx.remote.children(obj.key)
-        if c.data.get("linkMode") == "linked_url" and not c.trashed
-    )
-    entry = entry_of_item(entry_id, obj.data, ctx.mapping, links)
+    links: dict[str, str] = {}
+    for child in ctx.remote.children(obj.key):
+        if child.data.get("linkMode") != "linked_url" or child.trashed:
+            continue
+        title, url = str(child.data.get("title", "")), str(child.data.get("url", ""))
+        label = ctx.labels.spelled(title, url, sections[0])
+        links.setdefault(label if label not in links else title, url)
+    entry = entry_of_item(entry_id, obj.data, ctx.mapping, tuple(links.items()))
     path = sections[0] if sections else ()
     fields = section_item_fields(entry, path, ctx.mapping, ctx.desired.list_name)
     theirs_key = str(obj.data.get("citationKey") or "").strip()
@@ -78,8 +122,9 @@ def _add(ctx: PlanContext, obj: RemoteObject, sections: list[SectionPath], wante
             )
         )
         fields["citationKey"] = ""  # the base: the entry's own key replaces theirs
+    added_by = clean_line(str(obj.meta.get("createdByUser", {}).get("username", ""))).strip()
+    entry = replace(entry, added_by=added_by)
     want = DesiredItem(entry_id, fields, tuple(sections), entry.links, entry=entry)
-    added_by = clean_line(str(obj.meta.get("createdByUser", {}).get("username", "")))
     ctx.plan.local.append(
         LocalChange(Change.ADD, entry_id, entry=entry, section=sections[0], added_by=added_by)
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zotsync.core.entries import IdAllocator, SectionPath
+from zotsync.core.labels import LinkLabels
 from zotsync.core.mapping import MARKER, PULLABLE, Mapping, marker_of
 from zotsync.sync.actions import Plan
 from zotsync.sync.desired import Desired
@@ -28,6 +29,7 @@ class PlanContext:
     plan: Plan = field(default_factory=Plan)
     claimed: set[str] = field(default_factory=set)
     _ids: IdAllocator | None = None
+    _labels: LinkLabels | None = None
 
     def __post_init__(self) -> None:
         if self.prefer is not None:  # a caller's "list" / "zotero" string
@@ -49,6 +51,17 @@ class PlanContext:
             taken |= {a for item in self.desired.items.values() for a in item.also}
             self._ids = IdAllocator(taken)
         return self._ids
+
+    @property
+    def labels(self) -> LinkLabels:
+        """The list's link labels, for links a teammate attached in Zotero."""
+        if self._labels is None:
+            self._labels = LinkLabels(
+                (path, member.links)
+                for item in self.desired.items.values()
+                for member, path in item.members
+            )
+        return self._labels
 
 
 # ----------------------------------------------------------------- comparing item fields

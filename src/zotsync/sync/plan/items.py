@@ -19,6 +19,7 @@ from zotsync.sync.plan.matching import (
     group_index,
     own_items_of_aliases,
     split_aliases,
+    trashed_own_item,
 )
 from zotsync.sync.remote import RemoteObject
 from zotsync.sync.state import ItemRecord
@@ -71,9 +72,8 @@ def plan_items(ctx: PlanContext) -> None:
         index = index or group_index(ctx)
         key = adoptable(ctx, want, index)
         derived = ctx.derived("item", entry_id)
-        if key is None and derived in ctx.remote.items:  # trashed: restore, not re-create
-            key = derived
-            ctx.claimed.add(key)
+        if key is None:  # its own item in the trash: restore it, not a second one
+            key = trashed_own_item(ctx, want, index)
         if key is not None:
             want, aliases = own_items_of_aliases(ctx, want, index)
             for alias, alias_key in aliases:

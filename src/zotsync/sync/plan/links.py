@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from zotsync.core.entries import SectionPath
 from zotsync.core.escape import clean_line, clean_url
 from zotsync.core.mapping import attachment_fields, safe_url
 from zotsync.sync.actions import Action, Change, Conflict, LinkTarget, LocalChange, Phase, Write
@@ -116,12 +117,13 @@ def _new_link(
 ) -> None:
     """A link without a (live) record: an attachment that is already it, else its own
     attachment from another copy of the list (or trashed), else a new one."""
+    section = want.sections[0] if want.sections else ()
     existing = next(
         (
             c
             for c in children
-            if c.data.get("title") == label
-            and c.data.get("url") == url
+            if c.data.get("url") == url
+            and _labelled(ctx, c, label, section)
             and not c.trashed
             and c.key not in ctx.claimed
         ),
@@ -133,10 +135,20 @@ def _new_link(
         _own_attachment(ctx, want, candidate, label, url, pulled)
     elif existing is not None:
         ctx.claimed.add(existing.key)
-        _write(ctx, want, existing.key, existing.version, {}, Action.RELINK, label, url)
+        title = {"title": label} if existing.data.get("title") != label else {}
+        _write(ctx, want, existing.key, existing.version, title, Action.RELINK, label, url)
     else:
         data = dict(attachment_fields(label, url), parentItem=parent)
         _write(ctx, want, derived, 0, data, Action.LINK, label, url)
+
+
+def _labelled(ctx: PlanContext, child: RemoteObject, label: str, section: SectionPath) -> bool:
+    """The attachment's title is ``label``, or is it as the list spells it (``Code``)."""
+    title = str(child.data.get("title", ""))
+    return (
+        title == label
+        or ctx.labels.spelled(title, str(child.data.get("url", "")), section) == label
+    )
 
 
 def _own_attachment(
@@ -197,8 +209,10 @@ def _links_attached_in_zotero(
     a URL zotsync can write: one clean line, a safe scheme)."""
     known = {r.key for r in base_links.values()}
     for child in children:
-        label = clean_line(str(child.data.get("title", ""))).strip()
+        title = clean_line(str(child.data.get("title", ""))).strip()
         url = clean_url(str(child.data.get("url", "")))
+        label = ctx.labels.spelled(title, url, want.sections[0] if want.sections else ())
+        label = title if label in pulled else label
         if (
             child.trashed
             or child.key in known
@@ -210,4 +224,5 @@ def _links_attached_in_zotero(
             continue
         ctx.claimed.add(child.key)
         _pull(ctx, want, label, url, pulled)
-        _write(ctx, want, child.key, child.version, {}, Action.RELINK, label, url)
+        retitle = {"title": label} if label != child.data.get("title") else {}
+        _write(ctx, want, child.key, child.version, retitle, Action.RELINK, label, url)

@@ -28,12 +28,14 @@ class GroupIndex:
     by_marker: dict[str, str]
     by_identity: dict[str, list[str]]
     marked: set[str]  # the markers of every item, those in the trash too
+    in_trash: dict[str, str]  # marker -> a trashed item that carries it
 
 
 def group_index(ctx: PlanContext) -> GroupIndex:
     by_marker: dict[str, str] = {}
     by_identity: dict[str, list[str]] = {}
     marked: set[str] = set()
+    in_trash: dict[str, str] = {}
     known = {rec.key for rec in ctx.base.items.values()}
     for obj in ctx.remote.items.values():
         data = obj.data
@@ -43,6 +45,8 @@ def group_index(ctx: PlanContext) -> GroupIndex:
         if marker:
             marked.add(marker)
         if obj.trashed:
+            if marker:
+                in_trash.setdefault(marker, obj.key)
             continue
         if marker:
             by_marker.setdefault(marker, obj.key)
@@ -50,7 +54,7 @@ def group_index(ctx: PlanContext) -> GroupIndex:
             continue
         for key in identity_keys(content_of_item(data, ctx.mapping, ())):
             by_identity.setdefault(key, []).append(obj.key)
-    return GroupIndex(by_marker, by_identity, marked)
+    return GroupIndex(by_marker, by_identity, marked, in_trash)
 
 
 def adoptable(ctx: PlanContext, want: DesiredItem, index: GroupIndex) -> str | None:
@@ -72,6 +76,18 @@ def adoptable(ctx: PlanContext, want: DesiredItem, index: GroupIndex) -> str | N
         if remote is not None and not remote.trashed and remote.key not in ctx.claimed:
             ctx.claimed.add(remote.key)
             return remote.key
+    return None
+
+
+def trashed_own_item(ctx: PlanContext, want: DesiredItem, index: GroupIndex) -> str | None:
+    """The entry's own item in the trash (its derived key, or its marker), claimed now: a
+    clone without a record restores it rather than make a second item with the marker
+    (a re-added entry meets the item zotsync trashed when it left the list, too)."""
+    marker = read_extra(str(want.fields.get("extra", ""))).get(MARKER, "")
+    for key in (ctx.derived("item", want.entry_id), index.in_trash.get(marker)):
+        if key is not None and key in ctx.remote.items and key not in ctx.claimed:
+            ctx.claimed.add(key)
+            return key
     return None
 
 
