@@ -180,6 +180,17 @@ def test_a_move_a_new_sub_collection_and_a_deletion_in_zotero(group_project, san
     assert yaml.safe_load(audio_file.read_text())["section"] == ["Datasets", "Audio"]
     fusion_ids = [e["id"] for e in entries_of("research-areas--multimodal-fusion")]
     assert "mfas-multimodal-fusion-architecture-search-2019" in fusion_ids  # kept without --prune
+    # Said once: a later sync (here one that has a teammate's title edit to pull) is silent
+    # about it, and `status` shows it.
+    other = item_key(library(sandbox), "Deep Multimodal Fusion by Channel Exchanging")
+    version = current(sandbox, other)["version"]
+    retitled = {"key": other, "version": version, "title": "Channel Exchanging Networks"}
+    sandbox.teammate_write(GROUP, "item", [retitled])
+    later = run("sync")
+    assert later.exit_code == 0 and "pulled" in later.output, later.output
+    assert "gone " not in later.output
+    status = run("status", "--list", SEQ)
+    assert "gone in Zotero (deleted or trashed): mfas-multimodal-fusion" in status.output
     pruned = run("sync", "--prune")
     assert "removed   mfas-multimodal-fusion-architecture-search-2019" in pruned.output
     fusion_ids = [e["id"] for e in entries_of("research-areas--multimodal-fusion")]

@@ -93,7 +93,7 @@ def list_status(
         "in_list_only": only_list,
         "changed_in_zotero": teammates,
         "conflicts": [c.__dict__ for c in plan.conflicts],
-        "gone_in_zotero": list(plan.gone_remotely),
+        "gone_in_zotero": [*plan.gone_remotely, *plan.gone_before],
         "last_synced_version": state.version or None,
         "readme": readme,
     }

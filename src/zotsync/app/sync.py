@@ -231,8 +231,9 @@ def _stop_on_doubts(
 def _remember_clean(
     members: list[tuple[ListConfig, Target, ListJob]], results: dict[str, SyncReport]
 ) -> None:
-    """The fast path's record: the version of a clean sync.  Conflicts and papers deleted
-    in Zotero are reported by every sync until resolved: no fast path past them."""
+    """The fast path's record: the version of a clean sync.  Conflicts, and papers found
+    deleted in Zotero by this sync, are read again by the next: no fast path past them (a
+    deletion once recorded is not news: `status` shows it)."""
     for item, target, job in members:
         plan = results[item.name].plan
         clean = not plan.conflicts and not plan.gone_remotely
@@ -345,6 +346,7 @@ def report_json(result: ListResult, dry_run: bool) -> dict[str, Any]:
         "pulled": [],
         "changes": [],
         "gone_in_zotero": [],
+        "gone_earlier": [],
         "refused": [],
         "duplicates": [],
         "requests": result.requests,
@@ -370,6 +372,7 @@ def report_json(result: ListResult, dry_run: bool) -> dict[str, Any]:
             for c in plan.local
         ],
         "gone_in_zotero": plan.gone_remotely,
+        "gone_earlier": plan.gone_before,
         "refused": [{"entry": e, "what": w} for e, w in plan.refused],
         "duplicates": [
             {"entry": d.entry_id, "key": d.key, "why": d.why, "added_by": d.added_by or None}

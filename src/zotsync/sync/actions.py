@@ -170,6 +170,7 @@ class Plan:
     conflicts: list[Conflict] = field(default_factory=list)
     pulls: list[tuple[str, str]] = field(default_factory=list)  # (entry id, field) to pull
     gone_remotely: list[str] = field(default_factory=list)  # entries whose item was deleted
+    gone_before: list[str] = field(default_factory=list)  # ... as an earlier sync reported
     left: list[str] = field(default_factory=list)  # taken out of the list's collections in Zotero
     local: list[LocalChange] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (entry id, what was refused)

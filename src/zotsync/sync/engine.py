@@ -54,7 +54,7 @@ def check_empty_side(job: ListJob, plan: Plan, remote: Snapshot) -> None:
     known = len(job.state.items)
     if known < EMPTY_SIDE_MINIMUM:
         return
-    if len(plan.gone_remotely) >= known:
+    if plan.gone_remotely and len(plan.gone_remotely) + len(plan.gone_before) >= known:
         raise EmptySide(
             f"{job.name}: Zotero no longer has any of the {known} items this list synced "
             "(deleted or trashed, or another library); nothing was changed.  If that is "
@@ -100,6 +100,7 @@ def _report_earlier_rounds(final: Plan, earlier: list[Plan]) -> None:
         final.pulls[:0] = [p for p in plan.pulls if p not in final.pulls]
         final.adopted[:0] = [a for a in plan.adopted if a not in final.adopted]
         final.gone_remotely[:0] = [g for g in plan.gone_remotely if g not in final.gone_remotely]
+        final.gone_before = [g for g in final.gone_before if g not in final.gone_remotely]
         final.refused[:0] = [r for r in plan.refused if r not in final.refused]
         final.duplicates[:0] = [d for d in plan.duplicates if d not in final.duplicates]
 

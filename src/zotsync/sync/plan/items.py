@@ -103,8 +103,10 @@ def _gone(
     """The entry's item was deleted or trashed in Zotero: the entry is kept (or, with
     --prune, removed from the list too)."""
     entry_id = want.entry_id
-    ctx.plan.gone_remotely.append(entry_id)
-    if not record.remote.get("deleted"):  # remember it: later syncs read less
+    if record.remote.get("deleted"):  # reported by the sync that found it; `status` shows it
+        ctx.plan.gone_before.append(entry_id)
+    else:  # remember it: reported once, and later syncs read less
+        ctx.plan.gone_remotely.append(entry_id)
         item_write(
             ctx,
             Phase.ITEMS,
