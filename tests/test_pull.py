@@ -402,3 +402,83 @@ def test_who_filed_a_paper_stays_in_its_entry(group_project, sandbox) -> None:  
         e for e in entries_of("research-areas--multimodal-fusion") if e["title"] == "Perceiver IO"
     )
     assert again["added_by"] == "teammate"
+
+
+def test_one_conflict_settled_alone_the_other_left_standing(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """Two entries edited on both sides: each conflict line names the --settle that keeps
+    one side of it; settling one leaves the other standing (exit 3), as it was on both
+    sides."""
+    sync()
+    fusion = SECTIONS / "research-areas--multimodal-fusion.yaml"
+    titles = {
+        "Trusted Multi-View Classification": "trusted-multi-view-classification-2021",
+        "Deep Multimodal Fusion by Channel Exchanging": (
+            "deep-multimodal-fusion-channel-exchanging-2020"
+        ),
+    }
+    keys = {title: item_key(library(sandbox), title) for title in titles}
+    text = fusion.read_text()
+    for title, key in keys.items():
+        version = current(sandbox, key)["version"]
+        sandbox.teammate_write(
+            GROUP, "item", [{"key": key, "version": version, "title": f"Zotero: {title}"}]
+        )
+        text = text.replace(f"title: {title}", f"title: 'List: {title}'", 1)
+    fusion.write_text(text)
+    ids = list(titles.values())
+    conflicted = run("sync")
+    assert conflicted.exit_code == 3
+    for entry_id in ids:
+        assert f"--settle {entry_id}.title=list or --settle {entry_id}.title=zotero" in (
+            conflicted.output
+        )
+    bad = run("sync", "--settle", "nonsense")
+    assert bad.exit_code == 2 and "--settle" in bad.output
+    settled = run("sync", "--settle", f"{ids[0]}.title=zotero")
+    assert settled.exit_code == 3, settled.output  # the other one still stands
+    assert f"conflict  {ids[1]}.title" in settled.output
+    assert f"conflict  {ids[0]}" not in settled.output
+    now = {e["id"]: e["title"] for e in entries_of("research-areas--multimodal-fusion")}
+    assert now[ids[0]] == "Zotero: Trusted Multi-View Classification"
+    assert now[ids[1]] == "List: Deep Multimodal Fusion by Channel Exchanging"
+    other = current(sandbox, keys["Deep Multimodal Fusion by Channel Exchanging"])
+    assert other["data"]["title"] == "Zotero: Deep Multimodal Fusion by Channel Exchanging"
+    assert run("sync", "--settle", f"{ids[1]}=list").exit_code == 0
+    assert other["key"] and current(sandbox, other["key"])["data"]["title"] == (
+        "List: Deep Multimodal Fusion by Channel Exchanging"
+    )
+
+
+def test_a_dry_run_counts_what_the_sync_then_writes(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """A teammate's title edit (pulled), a link they attached (taken in, nothing to write
+    back), a list edit (written): the dry run's counts are the real run's."""
+    sync()
+    lib = library(sandbox)
+    pulled = item_key(lib, "Trusted Multi-View Classification")
+    version = current(sandbox, pulled)["version"]
+    sandbox.teammate_write(GROUP, "item", [{"key": pulled, "version": version, "title": "TMC"}])
+    attached = {
+        "itemType": "attachment",
+        "linkMode": "linked_url",
+        "parentItem": item_key(lib, "Deep Multimodal Fusion by Channel Exchanging"),
+        "title": "slides",
+        "url": "https://example.org/slides.pdf",
+    }
+    sandbox.teammate_write(GROUP, "item", [attached])
+    fusion = SECTIONS / "research-areas--multimodal-fusion.yaml"
+    text = fusion.read_text()
+    assert 'title: "MFAS: Multimodal Fusion Architecture Search"' in text
+    fusion.write_text(text.replace("Multimodal Fusion Architecture Search", "MFAS (edited)", 1))
+    dry = run("sync", "--list", SEQ, "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    planned: dict[str, int] = {}
+    for name, n in json.loads(dry.stdout)["planned"].items():
+        planned[name.split()[0]] = planned.get(name.split()[0], 0) + n
+    real = run("sync", "--list", SEQ, "--json")
+    assert real.exit_code == 0, real.output
+    written = {
+        action: n
+        for action, n in json.loads(real.stdout)["written"].items()
+        if not action.endswith(" in the list")
+    }
+    assert planned == written and planned != {}

@@ -144,6 +144,11 @@ def status_lines(name: str, where: str, status: dict[str, Any]) -> list[str]:
             lines.append(
                 f"    {c['entry_id']}.{c['field']}: list {c['list_value']!r}, "
                 f"Zotero {c['zotero_value']!r}"
+                + (
+                    f" (one alone: `--settle {c['entry_id']}.{c['field']}=list`)"
+                    if c["entry_id"]
+                    else ""
+                )
             )
     if status["gone_in_zotero"]:
         lines.append(

@@ -87,7 +87,9 @@ def _conflicts(plan: Plan) -> list[str]:
         *rows,
         "",
         "Settle them with `zotsync sync --prefer list` (the list's values win) or "
-        "`zotsync sync --prefer zotero` (Zotero's win), or edit one side to match the other.",
+        "`zotsync sync --prefer zotero` (Zotero's win), one of them with "
+        "`zotsync sync --settle ENTRY.FIELD=list` (or `=zotero`), or edit one side to match "
+        "the other.",
     ]
 
 

@@ -38,6 +38,7 @@ class SyncOptions:
     dry_run: bool = False
     prune: bool = False
     prefer: Prefer | None = None
+    settle: dict[str, Prefer] = field(default_factory=dict)  # "ENTRY" or "ENTRY.FIELD" -> way
     allow_empty: bool = False
     force: bool = False  # a first sync writes even fields `check` doubts
 
@@ -77,7 +78,7 @@ def sync_lists(
     progress: ProgressBar,
     notify: Callable[[str], None] | None = None,
 ) -> SyncOutcome:
-    if not options.prune and options.prefer is None:
+    if not options.prune and options.prefer is None and not options.settle:
         quick = nothing_to_do(config, options, sandboxes)
         if quick is not None:
             return quick
@@ -99,6 +100,7 @@ def sync_lists(
                     prune=options.prune,
                     dry_run=options.dry_run,
                     prefer=options.prefer,
+                    settle=options.settle,
                     allow_empty=options.allow_empty,
                     progress=advance,
                 )

@@ -25,8 +25,9 @@ from zotsync.cli.main import main
 
 if TYPE_CHECKING:
     from zotsync.app.summary import ListSync
-    from zotsync.sync.actions import LocalChange, Plan
+    from zotsync.sync.actions import Conflict, LocalChange, Plan
     from zotsync.sync.engine import SyncReport
+    from zotsync.sync.merge import Prefer
 
 _ACTION_WORDS = {
     "create collection": "collections to create",
@@ -50,7 +51,7 @@ def _plan_lines(plan: Plan, limit: int | None = CUT) -> list[str]:
         shown = [
             f"          {w.summary or w.key}"
             for w in plan.writes
-            if f"{w.action} {w.kind if w.action != 'link' else 'link'}" == name
+            if w.sends and f"{w.action} {w.kind if w.action != 'link' else 'link'}" == name
         ]
         lines += cut(shown, limit, indent="          ")
     return lines
@@ -66,6 +67,14 @@ def _plan_lines(plan: Plan, limit: int | None = CUT) -> list[str]:
     "--prefer",
     type=click.Choice(["list", "zotero"]),
     help="Resolve conflicts (a field changed differently on both sides) this way.",
+)
+@click.option(
+    "--settle",
+    "settle",
+    multiple=True,
+    metavar="ENTRY[.FIELD]=list|zotero",
+    help="Settle one entry's conflicts (or one field's: title, links.code…) this way; "
+    "repeat for more.  Others are left alone, or go --prefer's way.",
 )
 @click.option(
     "--allow-empty",
@@ -96,6 +105,7 @@ def sync(
     dry_run: bool,
     prune: bool,
     prefer: str | None,
+    settle: tuple[str, ...],
     allow_empty: bool,
     force: bool,
     verbose: bool,
@@ -129,6 +139,7 @@ def sync(
         dry_run=dry_run,
         prune=prune,
         prefer=Prefer(prefer) if prefer else None,
+        settle=settle_options(settle),
         allow_empty=allow_empty,
         force=force,
     )
@@ -237,6 +248,31 @@ def _change_line(change: LocalChange) -> str:
     return f"  section   {section} (a collection made in Zotero)"
 
 
+def settle_hint(conflict: Conflict) -> str:
+    """How to settle this conflict alone (a section's has no entry: --prefer)."""
+    if not conflict.entry_id:
+        return "settle it with --prefer list or --prefer zotero"
+    name = f"{conflict.entry_id}.{conflict.field}"
+    return f"keep one side with --settle {name}=list or --settle {name}=zotero"
+
+
+def settle_options(values: tuple[str, ...]) -> dict[str, Prefer]:
+    """``--settle ENTRY[.FIELD]=list|zotero`` options, checked."""
+    from zotsync.sync.merge import Prefer
+
+    found: dict[str, Prefer] = {}
+    for value in values:
+        target, _, way = value.rpartition("=")
+        if not target or way not in ("list", "zotero"):
+            raise click.BadParameter(
+                f"{value!r}: write ENTRY=list, ENTRY=zotero or ENTRY.FIELD=list "
+                "(the entry and field a conflict line names)",
+                param_hint="--settle",
+            )
+        found[target] = Prefer(way)
+    return found
+
+
 def _by(who: str) -> str:
     return f" by {who}" if who else ""
 
@@ -253,8 +289,7 @@ def _report_lines(plan: Plan, dry_run: bool) -> list[tuple[str, str]]:
         (
             "conflict",
             f"  conflict  {c.entry_id}.{c.field}: list {c.list_value!r}, Zotero "
-            f"{c.zotero_value!r}, base {c.base_value!r} (left alone; settle it with "
-            "--prefer list or --prefer zotero)",
+            f"{c.zotero_value!r}, base {c.base_value!r} (left alone; {settle_hint(c)})",
         )
         for c in plan.conflicts
     ]

@@ -185,9 +185,13 @@ class Plan:
         return [w for phase in self.phases for w in phase]
 
     def counts(self) -> dict[str, int]:
-        """Writes by what they write: "create collection", "update item", "link link"…"""
+        """Writes by what they write: "create collection", "update item", "link link"…
+        (only those that send a request: a record the state merely takes, an adoption with
+        nothing to change, is no write, so a dry run counts what the real run writes)."""
         found: dict[str, int] = {}
         for write in self.writes:
+            if not write.sends:
+                continue
             what = "link" if write.action is Action.LINK else write.kind.value
             name = f"{write.action.value} {what}"
             found[name] = found.get(name, 0) + 1

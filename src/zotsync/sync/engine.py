@@ -339,6 +339,7 @@ class RunOptions:
     prune: bool = False
     dry_run: bool = False
     prefer: Prefer | None = None
+    settle: dict[str, Prefer] = field(default_factory=dict)  # per entry or field
     allow_empty: bool = False
 
 
@@ -384,6 +385,7 @@ class _Run:
                 prune=self.options.prune,
                 pull=job.apply_local is not None,
                 prefer=self.options.prefer,
+                settle=self.options.settle,
             )
             name = job.name
             reports[name] = SyncReport(plan, self.written[name], number, kinds=self.kinds[name])
@@ -444,6 +446,7 @@ def run_library(
     prune: bool = False,
     dry_run: bool = False,
     prefer: Prefer | None = None,
+    settle: dict[str, Prefer] | None = None,
     allow_empty: bool = False,
     progress: Callable[[int], None] = lambda n: None,
 ) -> dict[str, SyncReport]:
@@ -451,7 +454,13 @@ def run_library(
     first sync, else what changed since the oldest list state), plan and apply each list in
     turn against that snapshot, then leave every state at the final library version, so that
     the next sync with nothing to do costs one request whatever the number of lists."""
-    options = RunOptions(prune=prune, dry_run=dry_run, prefer=prefer, allow_empty=allow_empty)
+    options = RunOptions(
+        prune=prune,
+        dry_run=dry_run,
+        prefer=prefer,
+        settle=dict(settle or {}),
+        allow_empty=allow_empty,
+    )
     run = _Run(jobs, library, options, progress)
     fresh = any(job.fresh for job in jobs)
     for number in range(1, ROUNDS + 1):

@@ -33,10 +33,11 @@ def plan_sync(
     prune: bool = False,
     pull: bool = True,
     prefer: Prefer | None = None,
+    settle: dict[str, Prefer] | None = None,
 ) -> Plan:
     """Everything a sync would write to Zotero and change in the list, and what it found
     (adoptions, conflicts, pulls).  ``pull=False`` only reports Zotero-side changes."""
-    ctx = PlanContext(desired, remote, base, mapping, seed, prune, pull, prefer)
+    ctx = PlanContext(desired, remote, base, mapping, seed, prune, pull, prefer, dict(settle or {}))
     plan_collections(ctx)
     plan_items(ctx)
     plan_additions(ctx)

@@ -26,6 +26,8 @@ class PlanContext:
     prune: bool = False
     pull: bool = True  # False: changes from Zotero are only reported
     prefer: Prefer | None = None
+    # One conflict's way, by "ENTRY" or "ENTRY.FIELD" (``--settle``); the rest go ``prefer``'s.
+    settle: dict[str, Prefer] = field(default_factory=dict)
     plan: Plan = field(default_factory=Plan)
     claimed: set[str] = field(default_factory=set)
     _ids: IdAllocator | None = None
@@ -34,6 +36,12 @@ class PlanContext:
     def __post_init__(self) -> None:
         if self.prefer is not None:  # a caller's "list" / "zotero" string
             self.prefer = Prefer(self.prefer)
+
+    def prefer_for(self, entry_id: str, name: str) -> Prefer | None:
+        """How a conflict in this entry's field settles: its own ``--settle``, the entry's,
+        else ``--prefer``."""
+        found = self.settle.get(f"{entry_id}.{name}") or self.settle.get(entry_id)
+        return Prefer(found) if found is not None else self.prefer
 
     def derived(self, *parts: str) -> str:
         """The key zotsync gives a new object of this list in this library."""

@@ -254,7 +254,8 @@ def _merge_field(
     theirs_raw = remote.data.get(name)
     mine, theirs = normal(name, value), normal(name, theirs_raw)
     bases = Bases(normal(name, record.fields.get(name)), normal(name, zotero_base.get(name)))
-    prefer = ctx.prefer if ctx.prefer == Prefer.LIST else None
+    prefer = ctx.prefer_for(entry_id, name)
+    prefer = prefer if prefer == Prefer.LIST else None
     outcome = merge3(bases, mine, theirs, prefer)
     if outcome in (Outcome.TAKE_LIST, Outcome.AGREE):
         if mine != theirs:
@@ -291,7 +292,8 @@ def _pull_fields(
             continue
         bases = Bases(normal(name, record.fields.get(name)), normal(name, zotero_base.get(name)))
         theirs = normal(name, remote.data.get(name))
-        if merge3(bases, normal(name, value), theirs, ctx.prefer) is Outcome.TAKE_ZOTERO:
+        prefer = ctx.prefer_for(want.entry_id, name)
+        if merge3(bases, normal(name, value), theirs, prefer) is Outcome.TAKE_ZOTERO:
             names.add(name)
     ctx.plan.pulls.extend((want.entry_id, name) for name in sorted(names))
     if not names or not ctx.pull or want.entry is None:
@@ -335,7 +337,11 @@ def item_collections(
     current = list(remote.data.get("collections", []))
     theirs = sorted({c for c in current if c in ours})
     was = sorted({c for c in record.collections if c in ours}) if record else theirs
-    outcome = Outcome.TAKE_LIST if record is None else merge3(was, cols, theirs, ctx.prefer)
+    outcome = (
+        Outcome.TAKE_LIST
+        if record is None
+        else merge3(was, cols, theirs, ctx.prefer_for(want.entry_id, "collections"))
+    )
     if outcome is Outcome.TAKE_LIST and theirs != cols:
         changes["collections"] = [c for c in current if c not in ours] + cols
     elif outcome is Outcome.TAKE_ZOTERO and not theirs:

@@ -90,7 +90,7 @@ def _synced_link(
     pulled: dict[str, str],
 ) -> None:
     theirs = str(remote.data.get("url", ""))
-    outcome = merge3(record.url, url, theirs, ctx.prefer)
+    outcome = merge3(record.url, url, theirs, ctx.prefer_for(want.entry_id, f"links.{label}"))
     if outcome in (Outcome.UNCHANGED, Outcome.AGREE):
         title = {"title": label} if remote.data.get("title") != label else {}
         if url != record.url or title or remote.version != record.version:
@@ -168,7 +168,7 @@ def _own_attachment(
         data = {"deleted": 0, **({"url": url} if theirs != url else {})}
         _write(ctx, want, key, version, data, Action.RELINK, label, url)
         return
-    outcome = merge3(NO_BASE, url, theirs, ctx.prefer)
+    outcome = merge3(NO_BASE, url, theirs, ctx.prefer_for(want.entry_id, f"links.{label}"))
     if outcome is Outcome.TAKE_ZOTERO:
         _pull(ctx, want, label, theirs, pulled)
         _write(ctx, want, key, version, {}, Action.RELINK, label, theirs)
