@@ -163,6 +163,7 @@ SLOW_MODULES = {
     "test_sandbox_stress",
     "test_seed_workflows",
     "test_tooling",
+    "test_two_clones",
     "test_user_errors",
 }
 

@@ -131,3 +131,35 @@ def remember_markdown(folder: Path, text: str) -> None:
     """Record that ``folder``'s entries and ``text`` are in step (render or ingest)."""
     with contextlib.suppress(OSError):  # losing it only loses the stale-README guard
         write_cache_file(folder, _LAST_MARKDOWN, markdown_digest(text).encode("ascii"))
+        write_cache_file(folder, _LAST_ENTRIES, entries_digest(folder).encode("ascii"))
+
+
+_LAST_ENTRIES = "last-entries.sha1"
+
+
+def entries_digest(folder: Path) -> str:
+    """A digest of the entries' own files (``list.yaml``, ``frame.md``, the base, each
+    section's YAML): what a YAML edit changes.  The sync state and caches are not part of it."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    paths = [folder / "list.yaml", folder / "frame.md", folder / "markdown-base.txt"]
+    paths += sorted((folder / "sections").glob("*.yaml"))
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\x00missing"
+        digest.update(f"{path.name}\x00{len(data)}\x00".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def entries_as_left(folder: Path) -> bool:
+    """Whether ``folder``'s entries are as zotsync last wrote or read them with the README
+    (a YAML edit since then is for the README to take)."""
+    try:
+        sealed = read_cache_file(folder, _LAST_ENTRIES)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return sealed is not None and sealed.decode("ascii", "replace").strip() == entries_digest(
+        folder
+    )

@@ -36,6 +36,7 @@ from zotsync.adapters.markdown_table import (
 )
 from zotsync.core.check import holds_unread_link
 from zotsync.core.document import (
+    EntryText,
     FrameLine,
     ReadingList,
     Rendered,
@@ -486,5 +487,20 @@ def entry_markdown(entry: Entry, section: Section) -> str:
     return render_entry(entry, section.style)
 
 
-def render_list(reading_list: ReadingList) -> Rendered:
-    return render(reading_list, entry_markdown)
+def render_list(reading_list: ReadingList, entry_text: EntryText = entry_markdown) -> Rendered:
+    return render(reading_list, entry_text)
+
+
+def remembered_markdown() -> EntryText:
+    """:func:`entry_markdown` that writes each (entry, style) once: one reconciliation
+    asks for an unchanged entry's text on both sides, for the base and for the README."""
+    texts: dict[tuple[Entry, EntryStyle], str] = {}
+
+    def entry_text(entry: Entry, section: Section) -> str:
+        key = (entry, section.style)
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = entry_markdown(entry, section)
+        return found
+
+    return entry_text

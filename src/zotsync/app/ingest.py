@@ -18,7 +18,7 @@ from zotsync.adapters.caches import last_markdown, markdown_digest, remember_mar
 from zotsync.adapters.config import ListConfig
 from zotsync.adapters.files import atomic_write
 from zotsync.adapters.markdown_base import BASE_FILE, base_bytes, load_base
-from zotsync.adapters.markdown_list import entry_markdown, read_list, render_list
+from zotsync.adapters.markdown_list import read_list, remembered_markdown, render_list
 from zotsync.adapters.yaml_store import load_list, save_list
 from zotsync.app.keys import with_keys
 from zotsync.core.assemble import IngestReport, build_list
@@ -67,6 +67,7 @@ def ingest_markdown(
     Markdown only with ``write_markdown``: a file given to ingest that is not the list's
     own README is only read)."""
     prefer = README if force else prefer
+    entry_markdown = remembered_markdown()
     existing = load_list(entries)[0] if (entries / "list.yaml").exists() else None
     base = load_base(entries) if existing is not None else None
     parsed = read_list(text)
@@ -93,7 +94,7 @@ def ingest_markdown(
         if prefer != README:
             _refuse_if_entries_edited(entries, markdown, text, existing)
         merged = from_readme
-    new_text = render_list(merged).text
+    new_text = render_list(merged, entry_markdown).text
     extra = {BASE_FILE: base_bytes(agreed or base_of(merged, entry_markdown))}
     if write_markdown and not dry_run and new_text != text:
         atomic_write(markdown, new_text.encode("utf-8"))  # first: see docs/architecture.md

@@ -269,9 +269,10 @@ def nothing_to_do(config: Config, options: SyncOptions, sandboxes: Sandboxes) ->
 
 
 def _readme_as_left(item: ListConfig) -> bool:
-    """Whether the list's README is as zotsync last wrote or read it here (else it holds
-    edits a sync takes in: no fast path)."""
-    from zotsync.adapters.caches import last_markdown, markdown_digest
+    """Whether the list's README and its entries are as zotsync last wrote or read them
+    here (else the README holds edits a sync takes in, or lacks the entries' edits it is to
+    show: no fast path, and the sync reconciles them)."""
+    from zotsync.adapters.caches import entries_as_left, last_markdown, markdown_digest
 
     if not _renders(item) or item.markdown is None:
         return True
@@ -279,7 +280,7 @@ def _readme_as_left(item: ListConfig) -> bool:
         text = item.markdown.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False  # the full sync says what is wrong with it
-    return last_markdown(item.entries) == markdown_digest(text)
+    return last_markdown(item.entries) == markdown_digest(text) and entries_as_left(item.entries)
 
 
 class ListWriter:
