@@ -495,21 +495,20 @@ def remembered_markdown() -> EntryText:
     """:func:`entry_markdown` that writes each (entry, style) once: one reconciliation
     asks for an unchanged entry's text on both sides, for the base and for the README."""
     texts: dict[tuple[Entry, int], str] = {}
-    styles: list[EntryStyle] = []  # kept alive: their ids stay theirs
-    by_id: dict[int, int] = {}  # id(style) -> index of the equal style in ``styles``
+    distinct: list[EntryStyle] = []
+    # id(style) -> (the style, held so that its id stays its own; its number in ``distinct``).
+    # Equal styles of the two sides share texts; hashing a style on every call would cost
+    # more than the lookup saves.
+    by_id: dict[int, tuple[EntryStyle, int]] = {}
 
     def style_number(style: EntryStyle) -> int:
-        # Equal styles of the two sides share texts; hashing a style on every call would
-        # cost more than the lookup saves.
-        number = by_id.get(id(style))
-        if number is None:
-            number = next((n for n, known in enumerate(styles) if known == style), len(styles))
-            if number == len(styles):
-                styles.append(style)
-            by_id[id(style)] = number
-            if styles[number] is not style:
-                styles.append(style)  # keep this object alive too
-        return number
+        known = by_id.get(id(style))
+        if known is None:
+            number = next((n for n, s in enumerate(distinct) if s == style), len(distinct))
+            if number == len(distinct):
+                distinct.append(style)
+            known = by_id[id(style)] = (style, number)
+        return known[1]
 
     def entry_text(entry: Entry, section: Section) -> str:
         key = (entry, style_number(section.style))

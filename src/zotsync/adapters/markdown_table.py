@@ -120,9 +120,9 @@ def table_style(header: str, roles: tuple[str, ...], rows: list[Row]) -> EntrySt
     cells = [c for row in rows for c in row.cells]
     titles = [row.cells[roles.index(TITLE)] for row in rows if len(row.cells) == len(roles)]
     bold = sum(cell.strip().startswith("[**") for cell in titles) * 2 > len(titles)
-    plain = [n for n, cell in enumerate(titles) if "](" not in cell]
+    plain = sum("](" not in cell for cell in titles)
     url_label = ""
-    if LINKS in roles and len(plain) * 2 > len(titles):
+    if LINKS in roles and plain * 2 > len(titles):
         column = roles.index(LINKS)
         firsts = Counter(
             found[0][0]

@@ -265,7 +265,7 @@ class _Chunks:
     frame_at: dict[int, int] = field(default_factory=dict)  # chunk -> frame line index
     placed: set[str] = field(default_factory=set)
     region_start: dict[str, int] = field(default_factory=dict)  # section slug -> chunk
-    last_slot: dict[str, tuple[int, str]] = field(default_factory=dict)  # -> (after, prefix)
+    last_slot: dict[str, int] = field(default_factory=dict)  # section slug -> chunk after it
     prefixes: dict[str, list[str]] = field(default_factory=dict)  # slug -> its slots' bullets
 
 
@@ -315,7 +315,7 @@ def _fill_slots(
                 chunks.entry_at[len(chunks.texts)] = entry.id
                 chunks.texts.append(line.prefix + entry_text(entry, section) + line.terminator)
                 chunks.placed.add(entry.id)
-                chunks.last_slot[current] = (len(chunks.texts), line.prefix)
+                chunks.last_slot[current] = len(chunks.texts)
                 chunks.prefixes.setdefault(current, []).append(line.prefix)
             elif chunks.texts and not chunks.texts[-1].strip():
                 dropped_blank_pending = True
@@ -349,7 +349,7 @@ def _new_entries(
         gap = newline if style.blank_between else ""
         bullets = _bullets(style.bullet, chunks.prefixes.get(section.slug, []), list_steps)
         if section.slug in chunks.last_slot:
-            position = chunks.last_slot[section.slug][0]
+            position = chunks.last_slot[section.slug]
         elif section.slug in chunks.region_start:
             position = chunks.region_start[section.slug]
         else:

@@ -52,6 +52,11 @@ def plan_additions(ctx: PlanContext) -> None:
         _add(ctx, obj, sections, wanted_id)
 
 
+def _added_by(obj: RemoteObject) -> str:
+    """The teammate who made the item (``meta.createdByUser``), as one clean line."""
+    return clean_line(str(obj.meta.get("createdByUser", {}).get("username", ""))).strip()
+
+
 _WHY = {
     "arxiv": "the same arXiv id",
     "doi": "the same DOI",
@@ -67,17 +72,22 @@ class _ListedPapers:
 
     def __init__(self, ctx: PlanContext) -> None:
         self.ctx = ctx
-        self.by_identity: dict[str, str] = {}
-        self.ids: set[str] = set()
-        for item in ctx.desired.items.values():
-            for member, _ in item.members:
-                self.ids.add(member.id)
-                for key in identity_keys(member.content()):
-                    self.by_identity.setdefault(key, member.id)
+        self._by_identity: dict[str, str] | None = None  # built when an item first needs it
+        self.ids = {m.id for item in ctx.desired.items.values() for m, _ in item.members}
+
+    @property
+    def by_identity(self) -> dict[str, str]:
+        if self._by_identity is None:
+            self._by_identity = {}
+            for item in self.ctx.desired.items.values():
+                for member, _ in item.members:
+                    for key in identity_keys(member.content()):
+                        self._by_identity.setdefault(key, member.id)
+        return self._by_identity
 
     def same_paper(self, obj: RemoteObject, wanted_id: str) -> Duplicate | None:
         ctx = self.ctx
-        who = clean_line(str(obj.meta.get("createdByUser", {}).get("username", "")))
+        who = _added_by(obj)
         if wanted_id and wanted_id in self.ids:
             return Duplicate(wanted_id, obj.key, "the same zotsync-id", who)
         for key in identity_keys(content_of_item(obj.data, ctx.mapping, ())):
@@ -122,7 +132,7 @@ def _add(ctx: PlanContext, obj: RemoteObject, sections: list[SectionPath], wante
             )
         )
         fields["citationKey"] = ""  # the base: the entry's own key replaces theirs
-    added_by = clean_line(str(obj.meta.get("createdByUser", {}).get("username", ""))).strip()
+    added_by = _added_by(obj)
     entry = replace(entry, added_by=added_by)
     want = DesiredItem(entry_id, fields, tuple(sections), entry.links, entry=entry)
     ctx.plan.local.append(
