@@ -16,6 +16,7 @@ from zotsync.core.citekeys import valid_citation_key
 from zotsync.core.entries import Entry, EntryContent, arxiv_id, doi
 from zotsync.core.escape import clean_line, clean_url
 from zotsync.core.names import authors_of, creators_of
+from zotsync.core.stored import as_stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +192,7 @@ def item_fields(entry: Entry, mapping: Mapping, list_name: str) -> dict[str, Any
         data["DOI"] = doi(entry.url) or ""
     if entry.citation_key:
         data["citationKey"] = entry.citation_key
-    return data
+    return as_stored(data)
 
 
 _YEAR_WORDS = {"year", "years", "papers", "paper", "from", "of", "in", "more", "published", "the"}

@@ -25,6 +25,7 @@ from zotsync.sandbox.objects import (
     build_item,
     build_search,
     item_template,
+    timestamp,
 )
 from zotsync.sandbox.schema import Schema
 from zotsync.sandbox.store import Group, KeyInfo, Store, StoredObject, now_iso
@@ -755,9 +756,13 @@ class Api:
         incoming: dict[str, Any],
         *,
         replace: bool,
+        own_key: str | None = None,
     ) -> dict[str, Any]:
         old = existing.data if existing else None
         if kind == "item":
+            for name in ("dateAdded", "dateModified"):
+                if incoming.get(name):
+                    timestamp(name, incoming[name])
 
             def item_exists(k: str) -> bool:
                 return self.store.get(group.id, "item", k) is not None
@@ -769,6 +774,10 @@ class Api:
             def collection_exists(k: str) -> bool:
                 return self.store.get(group.id, "collection", k) is not None
 
+            def type_of(k: str) -> str | None:
+                found = self.store.get(group.id, "item", k)
+                return str(found.data.get("itemType")) if found is not None else None
+
             return build_item(
                 self.schema,
                 old,
@@ -776,6 +785,8 @@ class Api:
                 replace=replace,
                 item_exists=item_exists,
                 top_level_item=top_level,
+                own_key=own_key,
+                type_of=type_of,
                 collection_exists=collection_exists,
             )
         if kind == "collection":
@@ -798,21 +809,20 @@ class Api:
         version: int,
         incoming: dict[str, Any],
     ) -> StoredObject:
-        now = now_iso()
         data: dict[str, Any] = {"key": key, "version": version, **fields}
-        if kind == "item":
-            added = existing.data.get("dateAdded") if existing else incoming.get("dateAdded")
-            data["dateAdded"] = added if isinstance(added, str) and added else now
-            modified = incoming.get("dateModified")
-            data["dateModified"] = modified if isinstance(modified, str) and modified else now
         user_id = user.user_id if user else None
+        modified_by = user_id
+        if kind == "item":
+            data["dateAdded"], data["dateModified"] = _item_dates(existing, fields, incoming)
+            if existing is not None and _membership_only(existing.data, fields):
+                modified_by = existing.modified_by
         obj = StoredObject(
             kind,
             key,
             version,
             data,
             created_by=existing.created_by if existing else user_id,
-            modified_by=user_id,
+            modified_by=modified_by,
         )
         if kind == "collection" and obj.parent:
             self._break_cycle(group, key, obj.parent, version)
@@ -868,7 +878,7 @@ class Api:
                     self.store.connection.execute("RELEASE one")
                     failure: dict[str, Any] = {
                         "code": error.code,
-                        "message": html.escape(error.message),
+                        "message": html.escape(error.message, quote=False).replace('"', "&quot;"),
                     }
                     object_key = raw.get("key") if isinstance(raw, dict) else None
                     if isinstance(object_key, str):
@@ -914,7 +924,8 @@ class Api:
                 version = incoming["version"]
                 if not isinstance(version, int) or isinstance(version, bool) or version < 0:
                     raise ObjectError(400, "'version' must be an integer")
-                if existing is not None and version != existing.version:
+                # 412 only when the stored version is newer (API.inc.php checkJSONObjectVersion)
+                if existing is not None and existing.version > version:
                     raise ObjectError(
                         412,
                         f"{label} has been modified since specified version "
@@ -928,7 +939,7 @@ class Api:
             key = new_key()
             while self.store.get(group.id, kind, key) is not None:
                 key = new_key()
-        fields = self._build(group, kind, existing, incoming, replace=False)
+        fields = self._build(group, kind, existing, incoming, replace=False, own_key=key)
         version = self.store.bump(group.id)  # each object its own version, unchanged ones too
         if existing is not None and _same(existing.data, fields):
             return "unchanged", key
@@ -942,6 +953,8 @@ class Api:
         incoming = self._json_body(request)
         if not isinstance(incoming, dict):
             raise ApiError(400, "Uploaded data must be a JSON object")
+        if isinstance(incoming.get("data"), dict):  # a whole downloaded object: its data counts
+            incoming = incoming["data"]
         if incoming.get("key") not in (None, object_key):
             raise ApiError(409, "Key in JSON does not match key in URL")
         header = _int(request.header("If-Unmodified-Since-Version"), "If-Unmodified-Since-Version")
@@ -954,7 +967,7 @@ class Api:
         if existing is not None:
             if expected is None:
                 raise ApiError(428, "If-Unmodified-Since-Version not provided")
-            if expected != existing.version:
+            if existing.version > expected:  # checkSingleObjectWriteVersion
                 raise ApiError(
                     412,
                     f"{label} has been modified since specified version "
@@ -974,7 +987,12 @@ class Api:
             version = self.store.bump(group.id)
             try:
                 fields = self._build(
-                    group, kind, existing, incoming, replace=request.method == "PUT"
+                    group,
+                    kind,
+                    existing,
+                    incoming,
+                    replace=request.method == "PUT",
+                    own_key=object_key,
                 )
             except ObjectError as error:
                 raise ApiError(error.code, error.message) from None
@@ -995,7 +1013,7 @@ class Api:
         label = _LABEL[kind]
         if existing is None:
             raise ApiError(404 if header == 0 else 412, f"{label} {object_key} not found")
-        if header != existing.version:
+        if existing.version > header:
             raise ApiError(
                 412,
                 f"{label} has been modified since specified version "
@@ -1008,7 +1026,8 @@ class Api:
         return Response(204, b"", [_version_header(version)], committed_write=True)
 
     def _delete_many(self, request: Request, group: Group, kind: str) -> Response:
-        self._check_library_version(request, group, required=True)
+        # The header is checked when given, not required (ItemsController.php).
+        self._check_library_version(request, group, required=False)
         raw = request.param(_KEY_PARAM[kind])
         if raw is None:
             raise ApiError(400, f"'{_KEY_PARAM[kind]}' not provided")
@@ -1068,6 +1087,35 @@ class Api:
             raise RuntimeError(f"teammate write failed: {response.status} {response.body!r}")
         report: dict[str, Any] = json.loads(response.body)
         return report
+
+
+_MEMBERSHIP = ("collections", "relations", "inPublications")
+
+
+def _membership_only(old: dict[str, Any], new_fields: dict[str, Any]) -> bool:
+    """Only collections or relations changed: not a modification of the item (Items.inc.php
+    updateFromJSON skips Date Modified and Modified By for these)."""
+    return _same(
+        {k: v for k, v in old.items() if k not in _MEMBERSHIP},
+        {k: v for k, v in new_fields.items() if k not in _MEMBERSHIP},
+    )
+
+
+def _item_dates(
+    existing: StoredObject | None, fields: dict[str, Any], incoming: dict[str, Any]
+) -> tuple[str, str]:
+    """(dateAdded, dateModified) after a write: a client's dates when it sends new ones,
+    the old Date Modified when only membership changed, else now."""
+    now = now_iso()
+    old = existing.data if existing else {}
+    sent_added = incoming.get("dateAdded")
+    added = old.get("dateAdded") or (timestamp("dateAdded", sent_added) if sent_added else now)
+    sent = incoming.get("dateModified")
+    if sent and timestamp("dateModified", sent) != old.get("dateModified"):
+        return added, timestamp("dateModified", sent)
+    if existing is not None and _membership_only(old, fields):
+        return added, str(old.get("dateModified") or now)
+    return added, now
 
 
 def _same(old: dict[str, Any], new_fields: dict[str, Any]) -> bool:

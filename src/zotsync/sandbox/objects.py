@@ -15,8 +15,10 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
+from zotsync.core.stored import collection_name, unicode_trim
 from zotsync.sandbox.schema import (
     ANNOTATION_PROPERTIES,
     ATTACHMENT_PROPERTIES,
@@ -25,6 +27,7 @@ from zotsync.sandbox.schema import (
     LINK_MODES,
     Schema,
 )
+from zotsync.sandbox.store import now_iso
 
 KEY_PATTERN = re.compile(r"^[23456789ABCDEFGHIJKLMNPQRSTUVWXYZ]{8}$")
 RELATION_PREDICATES = ("owl:sameAs", "dc:replaces", "dc:relation")
@@ -33,7 +36,12 @@ _COLLECTION_RELATION = re.compile(
     r"^http://zotero\.org/(users|groups)/\d+/collections/[23456789A-Z]{8}$"
 )
 MAX_FIELD_BYTES = 65535
+MAX_NOTE_CHARACTERS = 500_000  # Zotero_Notes::$MAX_NOTE_LENGTH (mb_strlen)
 MAX_NAME = 255
+# PHP's trim(): what Item::setField and tags lose on write (Item.inc.php).
+PHP_TRIM = " \t\n\r\0\x0b"
+# The same rules zotsync applies before it sends (core.stored): one definition of each.
+normal_name = collection_name
 
 
 @dataclass
@@ -49,14 +57,70 @@ Exists = Callable[[str], bool]
 
 
 def _text(name: str, value: Any) -> str:
+    """A field's value as stored: a string, trimmed as Item::setField trims it."""
     if isinstance(value, bool) or value is None:
         raise ObjectError(400, f"'{name}' must be a string")
     if isinstance(value, (int, float)):
         return str(value)
     if not isinstance(value, str):
         raise ObjectError(400, f"'{name}' must be a string")
-    if len(value.encode("utf-8")) > MAX_FIELD_BYTES:
+    trimmed: str = value.strip(PHP_TRIM)
+    if len(trimmed.encode("utf-8")) > MAX_FIELD_BYTES:
         raise ObjectError(413, f"Field '{name}' value is too long (over {MAX_FIELD_BYTES} bytes)")
+    return trimmed
+
+
+_SQL_DATE = re.compile(r"^-?\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_SQL_DATETIME = re.compile(
+    r"^-?\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
+)
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2})$")
+
+
+def iso_utc(text: str) -> str | None:
+    """An ISO 8601 or SQL UTC timestamp as the API returns it (``…Z``), else None."""
+    if _SQL_DATETIME.match(text):
+        return text.replace(" ", "T") + "Z"
+    if not _ISO_8601.match(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def timestamp(name: str, value: Any) -> str:
+    """``dateAdded``/``dateModified`` sent by a client, validated (validateJSONItem)."""
+    found = iso_utc(value) if isinstance(value, str) else None
+    if found is None:
+        raise ObjectError(
+            400, f"'{name}' must be in ISO 8601 or UTC 'YYYY-MM-DD hh:mm:ss' format ({value})"
+        )
+    return found
+
+
+def _access_date(value: str, now: str) -> str:
+    if value == "" or _SQL_DATE.match(value):
+        return value
+    if value == "CURRENT_TIMESTAMP":
+        return now
+    found = iso_utc(value)
+    if found is None:
+        raise ObjectError(
+            400,
+            "'accessDate' must be in ISO 8601 or UTC 'YYYY-MM-DD[ hh:mm:ss]' format or "
+            f"'CURRENT_TIMESTAMP' ({value})",
+        )
+    return found
+
+
+def _note(value: Any) -> str:
+    """A note's HTML: up to 500,000 characters (Item::setNote), stored as sent."""
+    if not isinstance(value, str):
+        raise ObjectError(400, "'note' must be a string")
+    if len(value) > MAX_NOTE_CHARACTERS:
+        raise ObjectError(413, f"Note is too long (over {MAX_NOTE_CHARACTERS} characters)")
     return value
 
 
@@ -72,9 +136,13 @@ def _tags(value: Any) -> list[dict[str, Any]]:
             if prop not in ("tag", "type"):
                 raise ObjectError(400, f"Invalid tag property '{prop}'")
         name = tag["tag"]
-        if not isinstance(name, str) or not name.strip():
-            raise ObjectError(400, "Tag cannot be empty")
-        name = name.strip()
+        if isinstance(name, (int, float)) and not isinstance(name, bool):
+            name = str(name)
+        if not isinstance(name, str):
+            raise ObjectError(400, "Invalid tag name")
+        name = name.strip(PHP_TRIM)
+        if not name:
+            continue  # Item::setTags ignores empty and whitespace-only tags
         if len(name) > MAX_NAME:
             raise ObjectError(413, f"Tag '{name[:50]}…' is too long to sync", {"tag": name})
         kind = tag.get("type", 0)
@@ -99,35 +167,67 @@ def _relations(value: Any, pattern: re.Pattern[str], predicates: tuple[str, ...]
     return copy.deepcopy(value)
 
 
-def _creators(schema: Schema, item_type: str, value: Any) -> list[dict[str, str]]:
+def _creators(schema: Schema, item_type: str, value: Any, is_new: bool) -> list[dict[str, str]]:
+    """Creators as the dataserver keeps them (Items.inc.php validateJSONItem, updateFromJSON).
+
+    ``author`` is allowed on every item type; a nameless creator is an error, except a
+    single one in a new item (the template's); names are Unicode-trimmed, and a creator
+    whose names trim to nothing ends the list, as the server's loop does.
+    """
     if not isinstance(value, list):
-        raise ObjectError(400, "'creators' must be an array")
+        raise ObjectError(400, "'creators' property must be an array")
     allowed = schema.creator_types.get(item_type, ())
     creators: list[dict[str, str]] = []
     for creator in value:
         if not isinstance(creator, dict):
             raise ObjectError(400, "Creator must be an object")
-        creator_type = creator.get("creatorType", "author")
-        if creator_type not in allowed:
-            raise ObjectError(
-                400, f"'{creator_type}' is not a valid creator type for item type '{item_type}'"
-            )
-        for prop in creator:
-            if prop not in ("creatorType", "firstName", "lastName", "name"):
-                raise ObjectError(400, f"Invalid creator property '{prop}'")
-        if "name" in creator and ("firstName" in creator or "lastName" in creator):
-            raise ObjectError(400, "Creator cannot have both 'name' and 'firstName'/'lastName'")
+        _check_creator(creator, item_type, allowed)
+        if _nameless(creator, str.strip):
+            if len(value) == 1 and is_new:
+                continue
+            raise ObjectError(400, "creator object must contain 'firstName'/'lastName' or 'name'")
+    for creator in value:
+        if _nameless(creator, unicode_trim):
+            break
+        kind = creator["creatorType"]
         if "name" in creator:
-            creators.append({"creatorType": creator_type, "name": _text("name", creator["name"])})
+            creators.append(
+                {"creatorType": kind, "name": unicode_trim(_text("name", creator["name"]))}
+            )
         else:
             creators.append(
                 {
-                    "creatorType": creator_type,
-                    "firstName": _text("firstName", creator.get("firstName", "")),
-                    "lastName": _text("lastName", creator.get("lastName", "")),
+                    "creatorType": kind,
+                    "firstName": unicode_trim(_text("firstName", creator.get("firstName", ""))),
+                    "lastName": unicode_trim(_text("lastName", creator.get("lastName", ""))),
                 }
             )
     return creators
+
+
+def _check_creator(creator: dict[str, Any], item_type: str, allowed: tuple[str, ...]) -> None:
+    if "creatorType" not in creator:
+        raise ObjectError(400, "creator object must contain 'creatorType'")
+    creator_type = creator["creatorType"]
+    if creator_type not in allowed and creator_type != "author":
+        raise ObjectError(
+            400, f"'{creator_type}' is not a valid creator type for item type '{item_type}'"
+        )
+    for prop in creator:
+        if prop not in ("creatorType", "firstName", "lastName", "name"):
+            raise ObjectError(400, f"Invalid creator property '{prop}'")
+    if "name" in creator and ("firstName" in creator or "lastName" in creator):
+        raise ObjectError(400, "'firstName' and 'name' creator fields are mutually exclusive")
+    if ("firstName" in creator) != ("lastName" in creator):
+        missing = "lastName" if "firstName" in creator else "firstName"
+        other = "firstName" if missing == "lastName" else "lastName"
+        raise ObjectError(400, f"'{missing}' creator field must be set if '{other}' is set")
+
+
+def _nameless(creator: dict[str, Any], trim: Callable[[str], str]) -> bool:
+    return all(
+        trim(str(creator.get(part) or "")) == "" for part in ("name", "firstName", "lastName")
+    )
 
 
 def _deleted(value: Any) -> bool:
@@ -165,6 +265,8 @@ def build_item(
     item_exists: Exists,
     top_level_item: Exists,
     collection_exists: Exists,
+    own_key: str | None = None,
+    type_of: Callable[[str], str | None] | None = None,
 ) -> dict[str, Any]:
     """The item's new ``data`` (without key, version and dates), or :class:`ObjectError`."""
     old = existing or {}
@@ -202,8 +304,16 @@ def build_item(
             raise ObjectError(400, "Only note, attachment and annotation items can be child items")
         if not isinstance(parent, str) or not KEY_PATTERN.match(parent):
             raise ObjectError(400, f"'{parent}' is not a valid item key")
+        if parent == own_key:
+            raise ObjectError(400, f"Item {parent} cannot be a child of itself")
         if not item_exists(parent) or not top_level_item(parent):
             raise ObjectError(409, f"Parent item {parent} not found", {"parentItem": parent})
+        parent_type = type_of(parent) if type_of else None
+        embedded = source.get("linkMode", old.get("linkMode")) == "embedded_image"
+        if parent_type in ("note", "attachment") and not (embedded and parent_type == "note"):
+            raise ObjectError(
+                409, "Parent item cannot be a note or attachment", {"parentItem": parent}
+            )
         data["parentItem"] = parent
     data["itemType"] = item_type
 
@@ -219,15 +329,21 @@ def build_item(
 
     for name in fields:
         data[name] = _text(name, source.get(name, "") if source.get(name) is not None else "")
+        if name == "accessDate":
+            data[name] = _access_date(data[name], now_iso())
         if name == "title" and schema.creator_types.get(item_type):
-            data["creators"] = _creators(schema, item_type, source.get("creators", []))
+            data["creators"] = _creators(
+                schema, item_type, source.get("creators", []), existing is None
+            )
     if "creators" not in data and schema.creator_types.get(item_type):
-        data["creators"] = _creators(schema, item_type, source.get("creators", []))
+        data["creators"] = _creators(
+            schema, item_type, source.get("creators", []), existing is None
+        )
     elif source.get("creators") and not schema.creator_types.get(item_type):
         raise ObjectError(400, f"'creators' is not a valid field for type '{item_type}'")
 
     if item_type in ("note", "attachment"):
-        data["note"] = _text("note", source.get("note", ""))
+        data["note"] = _note(source.get("note", ""))
     if item_type == "attachment":
         data["contentType"] = _text("contentType", source.get("contentType", ""))
         data["charset"] = _text("charset", source.get("charset", ""))
@@ -267,8 +383,8 @@ def build_item(
         data["deleted"] = 1
     if (
         existing is not None
-        and "dateAdded" in incoming
-        and incoming["dateAdded"] != old.get("dateAdded")
+        and incoming.get("dateAdded")
+        and timestamp("dateAdded", incoming["dateAdded"]) != old.get("dateAdded")
     ):
         raise ObjectError(400, "'dateAdded' cannot be modified for existing items")
     if data.get("linkMode") == "embedded_image":
@@ -328,7 +444,8 @@ def build_collection(
         existing, incoming, replace, ("name", "parentCollection", "relations", "deleted")
     )
     title = source.get("name")
-    if not isinstance(title, str) or not title.strip():
+    title = normal_name(title) if isinstance(title, str) else title
+    if not isinstance(title, str) or not title:
         raise ObjectError(400, "Collection name cannot be empty")
     if len(title) > MAX_NAME:
         raise ObjectError(413, f"Collection name '{title[:50]}…' too long")
@@ -355,8 +472,11 @@ def build_search(
 ) -> dict[str, Any]:
     source = _merged_source(existing, incoming, replace, ("name", "conditions", "deleted"))
     title = source.get("name")
-    if not isinstance(title, str) or not title.strip():
+    title = normal_name(title) if isinstance(title, str) else title
+    if not isinstance(title, str) or not title:
         raise ObjectError(400, "Search name cannot be empty")
+    if len(title) > MAX_NAME:
+        raise ObjectError(413, f"Search name '{title[:50]}…' too long")
     conditions = source.get("conditions", [])
     if not isinstance(conditions, list) or not all(
         isinstance(c, dict) and {"condition", "operator", "value"} <= set(c) for c in conditions

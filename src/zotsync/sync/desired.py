@@ -8,6 +8,7 @@ from typing import Any
 from zotsync.core.document import ReadingList, navigation_sections
 from zotsync.core.entries import Entry, SectionPath, paper_identity
 from zotsync.core.mapping import Mapping, section_item_fields
+from zotsync.core.stored import collection_name
 
 ROOT: SectionPath = ()  # the list's root collection
 
@@ -38,13 +39,13 @@ def desired_library(
     """The library the list asks for: a collection per section under the root (not for a
     table of contents), an item per paper: entries with the same text, or the same arXiv
     id, DOI, OpenReview id or URL share one item, whose fields the first of them gives."""
-    collections: dict[SectionPath, str] = {ROOT: root_name}
+    collections: dict[SectionPath, str] = {ROOT: collection_name(root_name)}
     navigation = navigation_sections(reading_list)
     for section in reading_list.sections:
         if section.slug in navigation:
             continue  # a table of contents: no collection
         for depth in range(1, len(section.path) + 1):
-            collections.setdefault(section.path[:depth], section.path[depth - 1])
+            collections.setdefault(section.path[:depth], collection_name(section.path[depth - 1]))
     items: dict[str, DesiredItem] = {}
     by_content: dict[Any, str] = {}
     by_identity: dict[str, str] = {}

@@ -1,0 +1,237 @@
+"""Rules of the real Zotero dataserver, ported from its API tests into our own code.
+
+Each test names the dataserver test it comes from (zotero/dataserver,
+``tests/remote/tests/3/<file>.test.js``, "it(...)") or, where no test states the rule, the
+source that does.  Raw HTTP (httpx2) against the sandbox: what api.zotero.org answers.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import httpx2
+
+from conftest import GROUP
+
+ITEMS = f"/groups/{GROUP}/items"
+COLLECTIONS = f"/groups/{GROUP}/collections"
+SEARCHES = f"/groups/{GROUP}/searches"
+
+
+def write(http: httpx2.Client, path: str, objects: list[dict[str, Any]]) -> dict[str, Any]:
+    response = http.post(path, json=objects)
+    assert response.status_code == 200, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+def one(http: httpx2.Client, path: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """Create one object; its stored JSON."""
+    report = write(http, path, [obj])
+    assert report["successful"], report["failed"]
+    created: dict[str, Any] = report["successful"]["0"]
+    return created
+
+
+def failure(http: httpx2.Client, path: str, obj: dict[str, Any]) -> dict[str, Any]:
+    report = write(http, path, [obj])
+    assert not report["successful"], report
+    found: dict[str, Any] = report["failed"]["0"]
+    return found
+
+
+# ------------------------------------------------------------------ versions (version.test.js)
+
+
+def test_a_newer_version_than_stored_passes_an_older_one_is_412(http) -> None:  # type: ignore[no-untyped-def]
+    """version.test.js "should reject patch existing object with old version header/property";
+    the comparison is "stored > sent" (ApiController::checkSingleObjectWriteVersion), so a
+    client that records the batch's Last-Modified-Version for every object may PATCH with it."""
+    first = one(http, ITEMS, {"itemType": "book", "title": "A"})
+    second = one(http, ITEMS, {"itemType": "book", "title": "B"})
+    batch_version = second["version"]
+    assert batch_version > first["version"]
+    url = f"{ITEMS}/{first['key']}"
+    patched = http.patch(url, json={"title": "A2", "version": batch_version})
+    assert patched.status_code == 204, patched.text
+    stale = http.patch(url, json={"title": "A3", "version": first["version"]})
+    assert stale.status_code == 412
+    keyed = write(http, ITEMS, [{"key": first["key"], "version": 0, "title": "A4"}])
+    assert keyed["failed"]["0"]["code"] == 412
+
+
+def test_multi_object_delete_needs_no_version_header(http) -> None:  # type: ignore[no-untyped-def]
+    """object.test.js "should delete multiple objects"; ItemsController.php checks the header
+    only when it is given."""
+    keys = [one(http, ITEMS, {"itemType": "book", "title": t})["key"] for t in "XY"]
+    gone = http.delete(ITEMS, params={"itemKey": ",".join(keys)})
+    assert gone.status_code == 204
+    assert http.get(f"{ITEMS}/{keys[0]}").status_code == 404
+    library = int(gone.headers["Last-Modified-Version"])
+    stale = http.delete(
+        ITEMS, params={"itemKey": keys[1]}, headers={"If-Unmodified-Since-Version": "1"}
+    )
+    assert library > 1 and stale.status_code == 412
+
+
+def test_put_of_a_whole_downloaded_object_uses_its_data(http) -> None:  # type: ignore[no-untyped-def]
+    """version.test.js "should include library version for 412" PUTs the whole JSON;
+    API::extractEditableJSON keeps only ``data``."""
+    created = one(http, ITEMS, {"itemType": "book", "title": "Whole"})
+    whole = http.get(f"{ITEMS}/{created['key']}").json()
+    whole["data"]["title"] = "Whole, edited"
+    put = http.put(f"{ITEMS}/{created['key']}", json=whole)
+    assert put.status_code == 204, put.text
+    assert http.get(f"{ITEMS}/{created['key']}").json()["data"]["title"] == "Whole, edited"
+    whole["data"]["version"] -= 1
+    mismatch = http.put(
+        f"{ITEMS}/{created['key']}",
+        json=whole,
+        headers={"If-Unmodified-Since-Version": str(whole["data"]["version"] - 1)},
+    )
+    assert mismatch.status_code == 400
+
+
+# ------------------------------------------------------------------ normalisation on write
+
+
+def test_fields_are_trimmed_and_names_nfc(http) -> None:  # type: ignore[no-untyped-def]
+    """Item::setField trims strings; DataObject.inc.php stores names trimmed and NFC."""
+    item = one(http, ITEMS, {"itemType": "book", "title": "  Spaced title \n", "extra": "\tx "})
+    assert (item["data"]["title"], item["data"]["extra"]) == ("Spaced title", "x")
+    decomposed = unicodedata.normalize("NFD", " Café ")
+    collection = one(http, COLLECTIONS, {"name": decomposed})
+    assert collection["data"]["name"] == "Café"
+    assert unicodedata.is_normalized("NFC", collection["data"]["name"])
+
+
+def test_empty_tags_are_ignored(http) -> None:  # type: ignore[no-untyped-def]
+    """tag.test.js "should ignore empty tag" and "should ignore empty tag with whitespace"."""
+    item = one(
+        http,
+        ITEMS,
+        {"itemType": "book", "tags": [{"tag": ""}, {"tag": "   "}, {"tag": " kept "}]},
+    )
+    assert item["data"]["tags"] == [{"tag": "kept"}]
+
+
+def test_creator_rules(http) -> None:  # type: ignore[no-untyped-def]
+    """creator.test.js "should handle empty creator"; Items::validateJSONItem: author on any
+    item type, a single nameless creator of a new item dropped, other nameless ones 400;
+    Creator::__set Unicode-trims names."""
+    template = {"creatorType": "author", "firstName": "", "lastName": ""}
+    item = one(http, ITEMS, {"itemType": "book", "creators": [template]})
+    assert item["data"]["creators"] == []
+    program = one(
+        http,
+        ITEMS,
+        {
+            "itemType": "computerProgram",
+            "creators": [{"creatorType": "author", "firstName": "\u00a0Ada ", "lastName": " L"}],
+        },
+    )
+    assert program["data"]["creators"] == [
+        {"creatorType": "author", "firstName": "Ada", "lastName": "L"}
+    ]
+    two = [template, {"creatorType": "author", "name": "X"}]
+    assert failure(http, ITEMS, {"itemType": "book", "creators": two})["code"] == 400
+    bad_type = [{"creatorType": "director", "name": "X"}]
+    assert failure(http, ITEMS, {"itemType": "book", "creators": bad_type})["code"] == 400
+
+
+def test_dates_are_validated_and_returned_as_iso(http) -> None:  # type: ignore[no-untyped-def]
+    """Items::validateJSONItem (accessDate, dateAdded, dateModified); Item::toJSON returns
+    them as ISO 8601 UTC."""
+    item = one(
+        http,
+        ITEMS,
+        {
+            "itemType": "webpage",
+            "accessDate": "2020-03-04 05:06:07",
+            "dateAdded": "2019-01-02T03:04:05+01:00",
+        },
+    )
+    assert item["data"]["accessDate"] == "2020-03-04T05:06:07Z"
+    assert item["data"]["dateAdded"] == "2019-01-02T02:04:05Z"
+    day = one(http, ITEMS, {"itemType": "webpage", "accessDate": "2020-03-04"})
+    assert day["data"]["accessDate"] == "2020-03-04"
+    assert failure(http, ITEMS, {"itemType": "webpage", "accessDate": "last week"})["code"] == 400
+    assert failure(http, ITEMS, {"itemType": "book", "dateModified": "yesterday"})["code"] == 400
+
+
+def test_membership_changes_keep_date_modified(http) -> None:  # type: ignore[no-untyped-def]
+    """Items::updateFromJSON skips Date Modified for changes to collections or relations only."""
+    collection = one(http, COLLECTIONS, {"name": "C"})
+    item = one(
+        http, ITEMS, {"itemType": "book", "title": "T", "dateModified": "2001-01-01T00:00:00Z"}
+    )
+    url = f"{ITEMS}/{item['key']}"
+    moved = http.patch(url, json={"collections": [collection["key"]], "version": item["version"]})
+    assert moved.status_code == 204
+    data = http.get(url).json()["data"]
+    assert data["collections"] == [collection["key"]]
+    assert data["dateModified"] == "2001-01-01T00:00:00Z"
+    edited = http.patch(url, json={"title": "T2", "version": data["version"]})
+    assert edited.status_code == 204
+    assert http.get(url).json()["data"]["dateModified"] != "2001-01-01T00:00:00Z"
+
+
+def test_note_length_and_parent_rules(http) -> None:  # type: ignore[no-untyped-def]
+    """note.test.js "should reject note that is too long" (500,000 characters);
+    Errors.inc.php: a note or attachment cannot be a parent (409), an item cannot be its
+    own child (400)."""
+    long_note = one(http, ITEMS, {"itemType": "note", "note": "<p>" + "x" * 100_000 + "</p>"})
+    too_long = failure(http, ITEMS, {"itemType": "note", "note": "x" * 500_001})
+    assert too_long["code"] == 413
+    child = failure(http, ITEMS, {"itemType": "note", "note": "n", "parentItem": long_note["key"]})
+    assert child["code"] == 409 and child["data"] == {"parentItem": long_note["key"]}
+    own = failure(
+        http, ITEMS, {"key": "AAAA2222", "version": 0, "itemType": "note", "parentItem": "AAAA2222"}
+    )
+    assert own["code"] == 400 and "child of itself" in own["message"]
+
+
+def test_write_report_messages_keep_apostrophes(http) -> None:  # type: ignore[no-untyped-def]
+    """Zotero_Results escapes with htmlspecialchars(ENT_COMPAT): quotes, not apostrophes."""
+    failed = failure(http, ITEMS, {"itemType": "book", "notAField": "x"})
+    assert "'notAField'" in failed["message"] and "&#x27;" not in failed["message"]
+
+
+# ------------------------------------------------------------------ zotsync under these rules
+
+
+def test_what_the_server_normalises_is_never_read_back_as_an_edit(group_project, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """Entries in the shapes the server normalises (spaces around a title, an NFD heading as
+    macOS types it, an empty author, a tag of spaces): after the first sync, the second has
+    nothing to do: nothing pulled, nothing sent, no conflict."""
+    import json
+
+    from conftest import run
+
+    section = group_project / "entries" / "multimodal-sequence-learning" / "sections"
+    path = section / "datasets.yaml"
+    text = path.read_text()
+    heading = unicodedata.normalize("NFD", "Données é")
+    text = text.replace("section:\n- Datasets\n", f'section:\n- "{heading} "\n', 1)
+    text = text.replace(
+        '  title: "MultiMET: A Multimodal Dataset for Metaphor Understanding"\n',
+        '  title: "  MultiMET: A Multimodal Dataset for Metaphor Understanding "\n'
+        '  authors:\n  - " "\n  - " Ekaterina Shutova "\n'
+        '  tags:\n  - "   "\n  - " metaphor "\n',
+        1,
+    )
+    path.write_text(text)
+    first = run("sync", "--json", "--force")  # the empty author is a `check` finding
+    assert first.exit_code == 0, first.output
+    for _ in range(2):
+        before = len(sandbox.requests)
+        again = run("sync", "--json")
+        assert again.exit_code == 0, again.output
+        report = json.loads(again.stdout)
+        sent = [r for r in sandbox.requests[before:] if r.method != "GET"]
+        assert sent == [], (sent, again.output)
+        for listed in report:
+            assert not listed["conflicts"] and not listed["pulled"], listed
+            assert not listed["changes"] and not listed["written"], listed
+        assert "nothing to do" in run("sync").output
