@@ -235,3 +235,110 @@ def test_what_the_server_normalises_is_never_read_back_as_an_edit(group_project,
             assert not listed["conflicts"] and not listed["pulled"], listed
             assert not listed["changes"] and not listed["written"], listed
         assert "nothing to do" in run("sync").output
+
+
+# ------------------------------------------------------------------ reads
+
+
+def test_creator_summary_uses_the_primary_creator_type(http) -> None:  # type: ignore[no-untyped-def]
+    """creator.test.js "should create correct creator summary in JSON"; Item::getCreatorSummary
+    takes the primary type, then editors, then contributors."""
+    book = one(
+        http,
+        ITEMS,
+        {
+            "itemType": "book",
+            "creators": [
+                {"creatorType": "editor", "name": "Ed"},
+                {"creatorType": "author", "firstName": "A", "lastName": "Test"},
+                {"creatorType": "author", "name": "Foo"},
+            ],
+        },
+    )
+    meta = http.get(f"{ITEMS}/{book['key']}").json()["meta"]
+    assert meta["creatorSummary"] == "Test and Foo"
+    edited = one(
+        http, ITEMS, {"itemType": "book", "creators": [{"creatorType": "editor", "name": "Ed"}]}
+    )
+    assert http.get(f"{ITEMS}/{edited['key']}").json()["meta"]["creatorSummary"] == "Ed"
+
+
+def test_parsed_date_reads_month_names(http) -> None:  # type: ignore[no-untyped-def]
+    """item.test.js (parsedDate of "Sept 18, 2012"): Zotero's strToDate reads month names."""
+    for written, parsed in (
+        ("Sept 18, 2012", "2012-09-18"),
+        ("18 September 2012", "2012-09-18"),
+        ("May 2020", "2020-05"),
+        ("2019-03-04", "2019-03-04"),
+        ("2021", "2021"),
+    ):
+        item = one(http, ITEMS, {"itemType": "book", "date": written})
+        assert http.get(f"{ITEMS}/{item['key']}").json()["meta"]["parsedDate"] == parsed
+
+
+def test_top_with_a_child_key_answers_its_parent(http) -> None:  # type: ignore[no-untyped-def]
+    """Items::search: /top?itemKey=<child key> shows the parent (the web library's search)."""
+    parent = one(http, ITEMS, {"itemType": "book", "title": "Parent"})
+    child = one(http, ITEMS, {"itemType": "note", "note": "n", "parentItem": parent["key"]})
+    found = http.get(f"{ITEMS}/top", params={"itemKey": child["key"], "format": "keys"})
+    assert found.text.split() == [parent["key"]]
+
+
+def test_quick_search_takes_words_and_phrases(http) -> None:  # type: ignore[no-untyped-def]
+    """params.test.js "should perform quicksearch with multiple words": each word (or quoted
+    phrase) must match the title, a creator or the year."""
+    one(
+        http,
+        ITEMS,
+        {
+            "itemType": "book",
+            "title": "Deep learning for graphs",
+            "creators": [{"creatorType": "author", "firstName": "Ada", "lastName": "Lovelace"}],
+            "date": "2020",
+        },
+    )
+    one(http, ITEMS, {"itemType": "book", "title": "Graphs for deep thinkers", "date": "2019"})
+
+    def titles(query: str) -> set[str]:
+        answer = http.get(ITEMS, params={"q": query})
+        return {i["data"]["title"] for i in answer.json()}
+
+    assert titles("graphs deep") == {"Deep learning for graphs", "Graphs for deep thinkers"}
+    assert titles('"deep learning"') == {"Deep learning for graphs"}
+    assert titles("graphs lovelace") == {"Deep learning for graphs"}
+    assert titles("graphs 2019") == {"Graphs for deep thinkers"}
+
+
+# ------------------------------------------------------------------ settings (settings.test.js)
+
+
+def test_settings_rules(http) -> None:  # type: ignore[no-untyped-def]
+    """settings.test.js "should add group setting multiple", "should update user setting",
+    "should delete user setting", "should reject unsupported setting", "should reject
+    overlong setting"; SettingsController.php takes a POST without the header (the JSON
+    ``version`` is the precondition) and PUT/DELETE of one setting."""
+    path = f"/groups/{GROUP}/settings"
+    colours = [{"name": "_READ", "color": "#990000"}]
+    added = http.post(path, json={"tagColors": {"value": colours, "version": 0}})
+    assert added.status_code == 204, added.text
+    one_setting = http.get(f"{path}/tagColors")
+    version = int(one_setting.headers["Last-Modified-Version"])
+    assert one_setting.json() == {"value": colours, "version": version}
+    assert http.post(path, json={"tagColors": {"value": colours}}).status_code == 428
+    renamed = [{"name": "_UNREAD", "color": "#000099"}]
+    put = http.put(
+        f"{path}/tagColors",
+        json={"value": renamed},
+        headers={"If-Unmodified-Since-Version": str(version)},
+    )
+    assert put.status_code == 204
+    unknown = http.post(path, json={"zotsyncSecret": {"value": "x", "version": 0}})
+    assert unknown.status_code == 400 and "Invalid setting" in unknown.text
+    overlong = [{"name": "x" * 30_000, "color": "#000000"}]
+    assert http.post(path, json={"tagColors": {"value": overlong, "version": 0}}).status_code == 400
+    assert http.delete(f"{path}/tagColors").status_code == 428
+    latest = http.get(path).headers["Last-Modified-Version"]
+    gone = http.delete(f"{path}/tagColors", headers={"If-Unmodified-Since-Version": latest})
+    assert gone.status_code == 204 and http.get(f"{path}/tagColors").status_code == 404
+    deleted = http.get(f"/groups/{GROUP}/deleted", params={"since": version})
+    assert deleted.json()["settings"] == ["tagColors"]

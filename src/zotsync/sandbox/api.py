@@ -456,6 +456,11 @@ class Api:
         key_param = request.param(_KEY_PARAM[kind])
         if key_param is not None:
             keys = [k for k in key_param.split(",") if KEY_PATTERN.match(k)]
+            if top and kind == "item":  # /top?itemKey=<child> answers its parent (Items::search)
+                found = self.store.get_many(group.id, kind, keys)
+                keys = list(
+                    dict.fromkeys((found[k].parent or k) if k in found else k for k in keys)
+                )
         include_trashed = kind != "item" or request.param("includeTrashed") in ("1", "true")
         if parent is not None or trash:
             include_trashed = True if trash else include_trashed
@@ -503,11 +508,18 @@ class Api:
         if query or sort in _PY_SORTS:
             loaded = self.store.get_many(group.id, kind, [k for k, _ in rows])
             if query:
-                needle = query.casefold()
-                everything = request.param("qmode") == "everything"
-                rows = [r for r in rows if _quick_match(loaded[r[0]].data, needle, everything)]
+                parts = search_parts(query)
+                rows = [r for r in rows if _quick_match(loaded[r[0]].data, parts)]
             if sort in _PY_SORTS:
-                rows.sort(key=lambda r: _sort_value(loaded[r[0]].data, sort), reverse=descending)
+                primary = self.schema.primary_creator
+                rows.sort(
+                    key=lambda r: _sort_value(
+                        loaded[r[0]].data,
+                        sort,
+                        primary.get(str(loaded[r[0]].data.get("itemType")), "author"),
+                    ),
+                    reverse=descending,
+                )
         return rows
 
     def _list(
@@ -615,31 +627,114 @@ class Api:
         return Response.json(200, payload, *headers)
 
     def _settings(self, request: Request, group: Group, name: str | None) -> Response:
+        """SettingsController.php: GET all or one; POST several (the header is checked when
+        given; a JSON ``version`` is each one's precondition); PUT and DELETE one."""
         if request.method == "GET":
             if name is None and self._not_modified(request, group):
                 return Response(304)
-            since = _int(request.param("since"), "since")
-            found = self.store.settings(group.id, since)
-            version = _version_header(self.store.library_version(group.id))
+            found = self.store.settings(group.id, _int(request.param("since"), "since"))
             if name is not None:
                 if name not in found:
                     raise ApiError(404, "Setting not found")
                 value, v = found[name]
-                return Response.json(200, {"value": value, "version": v}, version)
+                return Response.json(200, {"value": value, "version": v}, _version_header(v))
+            version = _version_header(self.store.library_version(group.id))
             return Response.json(
                 200, {k: {"value": v, "version": n} for k, (v, n) in found.items()}, version
             )
-        self._allow(request.method, "GET", "POST")
+        if name is None:
+            self._allow(request.method, "GET", "POST", "DELETE")
+        else:
+            self._allow(request.method, "GET", "PUT", "DELETE")
+        if request.method == "DELETE":
+            return self._delete_settings(request, group, name)
         payload = self._json_body(request)
         if not isinstance(payload, dict):
             raise ApiError(400, "Uploaded data must be a JSON object")
-        self._check_library_version(request, group, required=True)
+        header_given = False
+        if name is None:
+            header_given = self._check_library_version(request, group, required=False) is not None
+        else:
+            payload = {name: payload}
+        stored = self.store.settings(group.id)
+        for key, setting in payload.items():
+            self._check_setting(key, setting, stored.get(key), header_given or name is not None)
+            if name is not None:
+                self._check_single_setting(request, key, setting, stored.get(key))
+        changed = {
+            k: v["value"]
+            for k, v in payload.items()
+            if k not in stored or stored[k][0] != v["value"]
+        }
+        if not changed:
+            return Response(204, b"", [_version_header(self.store.library_version(group.id))])
         with self.store.transaction():
             new_version = self.store.bump(group.id)
-            for key, setting in payload.items():
-                value = setting.get("value") if isinstance(setting, dict) else None
+            for key, value in changed.items():
                 self.store.put_setting(group.id, key, value, new_version)
         return Response(204, b"", [_version_header(new_version)], committed_write=True)
+
+    @staticmethod
+    def _check_setting(
+        key: str, setting: Any, stored: tuple[Any, int] | None, precondition_given: bool
+    ) -> None:
+        """Settings::validateJSONObject and checkJSONObjectVersion for one setting."""
+        check_setting_name(key)
+        if not isinstance(setting, dict) or "value" not in setting:
+            raise ApiError(400, "'value' property not provided")
+        for prop in setting:
+            if prop not in ("value", "version"):
+                raise ApiError(400, f"Invalid property '{prop}'")
+        check_setting_value(key, setting["value"])
+        if "version" in setting:
+            sent = setting["version"]
+            if not isinstance(sent, int) or isinstance(sent, bool):
+                raise ApiError(400, "'version' must be an integer")
+            if stored is not None and stored[1] > sent:
+                raise ApiError(
+                    412,
+                    f"Setting has been modified since specified version "
+                    f"(expected {sent}, found {stored[1]})",
+                )
+        elif not precondition_given:
+            raise ApiError(
+                428, "Either If-Unmodified-Since-Version or 'version' property must be provided"
+            )
+
+    def _check_single_setting(
+        self, request: Request, key: str, setting: dict[str, Any], stored: tuple[Any, int] | None
+    ) -> None:
+        header = _int(request.header("If-Unmodified-Since-Version"), "If-Unmodified-Since-Version")
+        if header is not None and stored is not None and stored[1] > header:
+            raise ApiError(
+                412,
+                f"Setting has been modified since specified version "
+                f"(expected {header}, found {stored[1]})",
+            )
+
+    def _delete_settings(self, request: Request, group: Group, name: str | None) -> Response:
+        if name is None:
+            self._check_library_version(request, group, required=False)
+            raw = request.param("settingKey")
+            if not raw:
+                raise ApiError(400, "settingKey parameter not provided")
+            names = raw.split(",")
+        else:
+            header = _int(
+                request.header("If-Unmodified-Since-Version"), "If-Unmodified-Since-Version"
+            )
+            if header is None:
+                raise ApiError(
+                    428, "If-Unmodified-Since-Version must be provided for delete requests"
+                )
+            names = [name]
+            if name not in self.store.settings(group.id):
+                raise ApiError(404, "Setting not found")
+        with self.store.transaction():
+            version = self.store.bump(group.id)
+            for key in names:
+                self.store.delete_setting(group.id, key, version)
+        return Response(204, b"", [_version_header(version)], committed_write=True)
 
     # ------------------------------------------------------------------ JSON envelopes (§1.3)
 
@@ -684,7 +779,8 @@ class Api:
                 meta["createdByUser"] = self._user_json(obj.created_by)
             if obj.modified_by is not None and obj.modified_by != obj.created_by:
                 meta["lastModifiedByUser"] = self._user_json(obj.modified_by)
-            summary = _creator_summary(obj.data.get("creators", []))
+            primary = self.schema.primary_creator.get(str(obj.data.get("itemType")), "author")
+            summary = _creator_summary(obj.data.get("creators", []), primary)
             if summary:
                 meta["creatorSummary"] = summary
             parsed = _parsed_date(str(obj.data.get("date", "")))
@@ -1092,6 +1188,59 @@ class Api:
 _MEMBERSHIP = ("collections", "relations", "inPublications")
 
 
+_SETTING_NAMES = (
+    "attachmentRenameTemplate",
+    "autoRenameFiles",
+    "autoRenameFilesFileTypes",
+    "feeds",
+    "tagColors",
+    "readerCustomThemes",
+)
+_SETTING_PATTERNS = (
+    re.compile(r"^lastPageIndex_(u|g[0-9]+)_[A-Z0-9]{8}$"),
+    re.compile(r"^lastRead_(g[0-9]+)_[A-Z0-9]{8}$"),
+    re.compile(r"^lastReadAloudPosition_(u|g[0-9]+)_[A-Z0-9]{8}$"),
+)
+MAX_SETTING_CHARACTERS = 30_000
+
+
+def check_setting_name(name: str) -> None:
+    """Settings::checkSettingName: the names Zotero's clients use, nothing else."""
+    if name not in _SETTING_NAMES and not any(p.match(name) for p in _SETTING_PATTERNS):
+        raise ApiError(400, f"Invalid setting '{name}'")
+
+
+def check_setting_value(name: str, value: Any) -> None:
+    """Settings::checkSettingValue: at most 30,000 characters, the type each setting takes."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if len(text) > MAX_SETTING_CHARACTERS:
+        raise ApiError(400, f"'value' cannot be longer than {MAX_SETTING_CHARACTERS} characters")
+    base = re.match(r"^[a-z]+", name, re.IGNORECASE)
+    kind = base.group(0) if base else name
+    if kind in ("tagColors", "readerCustomThemes"):
+        if not isinstance(value, list):
+            raise ApiError(400, "'value' must be an array")
+        if not value:
+            raise ApiError(400, "'value' array cannot be empty")
+    elif kind in ("feeds", "lastReadAloudPosition"):
+        if not isinstance(value, dict):
+            raise ApiError(400, "'value' must be an object")
+    elif kind == "lastRead":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ApiError(400, "'value' must be an integer")
+    elif kind == "autoRenameFiles":
+        if not isinstance(value, bool):
+            raise ApiError(400, "'value' must be a boolean")
+    elif kind == "lastPageIndex":
+        if isinstance(value, bool) or not isinstance(value, (int, str, float)) or value == "":
+            raise ApiError(400, "'value' must be an integer, string, or decimal")
+    elif not isinstance(value, str) or value == "":
+        raise ApiError(
+            400,
+            "'value' must be a string" if not isinstance(value, str) else "'value' cannot be empty",
+        )
+
+
 def _membership_only(old: dict[str, Any], new_fields: dict[str, Any]) -> bool:
     """Only collections or relations changed: not a modification of the item (Items.inc.php
     updateFromJSON skips Date Modified and Modified By for these)."""
@@ -1124,36 +1273,110 @@ def _same(old: dict[str, Any], new_fields: dict[str, Any]) -> bool:
     } == new_fields
 
 
-def _creator_summary(creators: list[dict[str, str]]) -> str:
-    names = [c.get("lastName") or c.get("name") or "" for c in creators]
-    names = [n for n in names if n]
-    if not names:
-        return ""
-    if len(names) == 1:
-        return names[0]
-    if len(names) == 2:
-        return f"{names[0]} and {names[1]}"
-    return f"{names[0]} et al."
+def _creator_summary(creators: list[dict[str, str]], primary: str) -> str:
+    """Item::getCreatorSummary: the primary creator type's last names, else the editors',
+    else the contributors' (one, "A and B", or "A et al.")."""
+    for creator_type in (primary, "editor", "contributor"):
+        names = [
+            c.get("lastName") or c.get("name") or ""
+            for c in creators
+            if c.get("creatorType") == creator_type
+        ][:3]
+        if len(names) == 1:
+            return names[0]
+        if len(names) == 2:
+            return f"{names[0]} and {names[1]}"
+        if names:
+            return f"{names[0]} et al."
+    return ""
+
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        (
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        )
+    )
+    for m in names.split()
+}
+_NUMERIC = re.compile(r"\b(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\b")
+_US = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
+_WORDED = re.compile(
+    r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-z]{3,9})\.?(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?,?\s+(\d{4})\b"
+)
 
 
 def _parsed_date(text: str) -> str:
-    match = re.search(r"\b(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?\b", text)
+    """``meta.parsedDate``: the date as Zotero's strToDate reads it (year, month, day when
+    known): ISO and slashed numbers, "Sept 18, 2012", "18 September 2012", "May 2020"."""
+    match = _WORDED.search(text)
+    if match and match.group(2).lower() in _MONTHS:
+        day_before, month_name, day_after, year = match.groups()
+        day = day_before or day_after
+        return _date_parts(year, _MONTHS[month_name.lower()], int(day) if day else None)
+    match = _US.search(text)
+    if match:
+        us_month, us_day, us_year = (int(g) for g in match.groups())
+        return _date_parts(str(us_year), us_month, us_day)
+    match = _NUMERIC.search(text)
     if not match:
         return ""
-    year, month, day = match.groups()
-    return "-".join([year, *([month.zfill(2)] if month else []), *([day.zfill(2)] if day else [])])
+    found_year, found_month, found_day = match.groups()
+    return _date_parts(
+        found_year,
+        int(found_month) if found_month else None,
+        int(found_day) if found_day else None,
+    )
 
 
-def _quick_match(data: dict[str, Any], needle: str, everything: bool) -> bool:
-    haystack = [str(data.get("title", "")), str(data.get("name", ""))]
-    haystack += [" ".join(str(v) for v in c.values()) for c in data.get("creators", [])]
-    haystack.append(str(data.get("date", "")))
-    if everything:
-        haystack += [str(v) for v in data.values() if isinstance(v, str)]
-    return any(needle in text.casefold() for text in haystack)
+def _date_parts(year: str, month: int | None, day: int | None) -> str:
+    if month is None or not 1 <= month <= 12:
+        return year
+    if day is None or not 1 <= day <= 31:
+        return f"{year}-{month:02d}"
+    return f"{year}-{month:02d}-{day:02d}"
 
 
-def _sort_value(data: dict[str, Any], sort: str) -> str:
+_SEARCH_PART = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def search_parts(query: str) -> list[str]:
+    """Zotero_Utilities::parseSearchString: quoted phrases and single words."""
+    return [
+        m.group(1) if m.group(1) is not None else m.group(2)
+        for m in _SEARCH_PART.finditer(query)
+        if (m.group(1) or m.group(2) or "").strip()
+    ]
+
+
+def _quick_match(data: dict[str, Any], parts: list[str]) -> bool:
+    """Items::search with ``q``: every part in the title (or a note's text), a creator's
+    "first last", or equal to the year (``qmode=everything`` adds full text, which the
+    sandbox does not index)."""
+    titles = [str(data.get("title", "")), str(data.get("note", ""))]
+    people = [
+        " ".join(p for p in (c.get("firstName", ""), c.get("lastName", ""), c.get("name", "")) if p)
+        for c in data.get("creators", [])
+    ]
+    year = str(data.get("date", ""))
+    found = _parsed_date(year)[:4]
+    texts = [t.casefold() for t in (*titles, *people)]
+    return all(any(part.casefold() in text for text in texts) or part == found for part in parts)
+
+
+def _sort_value(data: dict[str, Any], sort: str, primary: str) -> str:
     if sort == "creator":
-        return _creator_summary(data.get("creators", [])).casefold()
+        return _creator_summary(data.get("creators", []), primary).casefold()
     return str(data.get(sort, "")).casefold()

@@ -250,7 +250,8 @@ class Sandbox:
     def _default_teammate_edit(self) -> None:
         """Bump the library version of every group with a settings write by the teammate."""
         for group_id in self.groups:
-            body = json.dumps({"zotsyncTeammate": {"value": secrets.token_hex(4)}}).encode()
+            colour = {"name": f"teammate-{secrets.token_hex(4)}", "color": "#FF6666"}
+            body = json.dumps({"tagColors": {"value": [colour]}}).encode()
             assert self.teammate_key is not None
             version = self.store.library_version(group_id)
             self.api.handle(

@@ -455,6 +455,18 @@ class Store:
         )
         return {key: (json.loads(value), version) for key, value, version in rows.fetchall()}
 
+    def delete_setting(self, group_id: int, key: str, version: int) -> bool:
+        gone = self.connection.execute(
+            "DELETE FROM settings WHERE grp = ? AND key = ?", (group_id, key)
+        ).rowcount
+        if gone:
+            self.connection.execute(
+                "INSERT OR REPLACE INTO deleted_log(grp, kind, key, version) "
+                "VALUES (?, 'setting', ?, ?)",
+                (group_id, key, version),
+            )
+        return bool(gone)
+
     def put_setting(self, group_id: int, key: str, value: Any, version: int) -> None:
         self.connection.execute(
             "INSERT OR REPLACE INTO settings(grp, key, value, version) VALUES (?, ?, ?, ?)",
