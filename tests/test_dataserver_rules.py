@@ -342,3 +342,75 @@ def test_settings_rules(http) -> None:  # type: ignore[no-untyped-def]
     assert gone.status_code == 204 and http.get(f"{path}/tagColors").status_code == 404
     deleted = http.get(f"/groups/{GROUP}/deleted", params={"since": version})
     assert deleted.json()["settings"] == ["tagColors"]
+
+
+# ------------------------------------------------------------------ tags (tag.test.js)
+
+
+def test_tags_endpoints_apply_their_parameters(http) -> None:  # type: ignore[no-untyped-def]
+    """version.test.js "should handle tags since parameter"; tag.test.js "should handle tag
+    search", "should handle tag query", "should handle tags within items"; TagsController
+    passes itemQ/itemTag to the items and serves /items/top/tags."""
+    first = one(http, ITEMS, {"itemType": "book", "title": "Alpha", "tags": [{"tag": "foo"}]})
+    one(
+        http,
+        ITEMS,
+        {"itemType": "note", "note": "n", "parentItem": first["key"], "tags": [{"tag": "child"}]},
+    )
+    since = int(http.get(ITEMS, params={"limit": 1}).headers["Last-Modified-Version"])
+    one(
+        http,
+        ITEMS,
+        {"itemType": "book", "title": "Beta", "tags": [{"tag": "bar"}, {"tag": "foobar"}]},
+    )
+
+    def names(path: str, **params: str) -> list[str]:
+        answer = http.get(f"/groups/{GROUP}/{path}", params=params)
+        assert answer.status_code == 200, answer.text
+        return [t["tag"] for t in answer.json()]
+
+    assert names("tags", since=str(since)) == ["bar", "foobar"]
+    assert names("tags", tag="foo || bar") == ["bar", "foo"]
+    assert names("tags", q="oo") == ["foo", "foobar"]
+    assert names("tags", q="foo", qmode="startswith") == ["foo", "foobar"]
+    assert names("items/tags", itemQ="alpha") == ["foo"]  # the note is no match
+    assert names("items/tags", itemTag="bar") == ["bar", "foobar"]
+    assert names("items/top/tags") == ["bar", "foo", "foobar"]
+
+
+# ------------------------------------------------------------------ sort (sort.test.js)
+
+
+def test_sorts_take_every_client_field_and_put_empty_values_last(http) -> None:  # type: ignore[no-untyped-def]
+    """sort.test.js "should sort top items by creator", "... using order parameter", "should
+    handle sort parameter as direction without order", "should sort top level items by item
+    type"; API::parseQueryParams accepts the client's sortable fields (extra, callNumber…),
+    Items::search puts empty values last (ascending) except for title and date."""
+    people = {"B": "Zed", "A": "alpha", "C": ""}
+    for title, last in people.items():
+        creators = [{"creatorType": "author", "name": last}] if last else []
+        one(
+            http,
+            ITEMS,
+            {"itemType": "book", "title": title, "creators": creators, "extra": last, "date": ""},
+        )
+    one(http, ITEMS, {"itemType": "journalArticle", "title": "D", "date": "Sept 18, 2012"})
+
+    def titles(**params: str) -> list[str]:
+        answer = http.get(f"{ITEMS}/top", params=params)
+        assert answer.status_code == 200, answer.text
+        return [i["data"]["title"] for i in answer.json() if i["data"]["title"] in "ABCD"]
+
+    assert titles(sort="creator") == ["A", "B", "C", "D"]  # alpha, Zed, then empty
+    assert titles(order="creator") == titles(sort="creator")
+    # descending, the dataserver's IFNULL(x, '') = '' DESC puts empty values first
+    assert titles(sort="creator", direction="desc") == ["D", "C", "B", "A"]
+    assert titles(sort="extra") == ["A", "B", "C", "D"]
+    assert titles(sort="date", direction="desc")[0] == "D"
+    assert titles(sort="title", direction="desc") == ["D", "C", "B", "A"]
+    assert http.get(ITEMS, params={"sort": "asc", "format": "keys"}).status_code == 200
+    types = [
+        i["data"]["itemType"] for i in http.get(f"{ITEMS}/top", params={"sort": "itemType"}).json()
+    ]
+    assert types == sorted(types)
+    assert http.get(ITEMS, params={"sort": "notAField"}).status_code == 400

@@ -45,7 +45,30 @@ _SORTS = {
     "itemType": ("item_type", False),
     "version": ("version", True),
 }
-_PY_SORTS = ("creator", "date", "publisher", "publicationTitle", "addedBy", "numItems")
+# Every sort API.inc.php accepts for items; those not in _SORTS are sorted here, not in SQL.
+_ITEM_SORTS = (
+    "title",
+    "creator",
+    "itemType",
+    "date",
+    "publisher",
+    "publicationTitle",
+    "journalAbbreviation",
+    "language",
+    "accessDate",
+    "libraryCatalog",
+    "callNumber",
+    "rights",
+    "extra",
+    "dateAdded",
+    "dateModified",
+    "addedBy",
+    "serverDateModified",
+    "itemKeyList",
+)
+_SQL_SORTS = ("dateModified", "dateAdded", "serverDateModified", "version")
+# API::getSortEmptyFirst: these sort empty values as values; others put them last (ascending).
+_EMPTY_FIRST = ("title", "date", "itemKeyList")
 
 
 @dataclass
@@ -363,10 +386,16 @@ class Api:
                 return self._list(
                     request, group, kind, top=rest[1] == "top", trash=rest[1] == "trash"
                 )
-            if rest[1:] == ["tags"] and kind == "item":
+            if kind == "item" and rest[1:] in (["tags"], ["top", "tags"], ["trash", "tags"]):
                 self._allow(method, "GET")
-                keys = [key for key, _ in self._select(request, group, "item")]
-                return self._tags(request, group, items=keys)
+                rows = self._select(
+                    _item_query(request),
+                    group,
+                    "item",
+                    top=rest[2:3] == ["tags"] and rest[1] == "top",
+                    trash=rest[1] == "trash",
+                )
+                return self._tags(request, group, items=[key for key, _ in rows])
             if kind == "collection" and rest[1:] == ["top"]:
                 self._allow(method, "GET")
                 return self._list(request, group, kind, top=True)
@@ -399,7 +428,7 @@ class Api:
             if kind == "collection" and sub in (["items", "tags"], ["items", "top", "tags"]):
                 self._require(group, kind, object_key)
                 rows = self._select(
-                    request, group, "item", collection=object_key, top=len(sub) == 3
+                    _item_query(request), group, "item", collection=object_key, top=len(sub) == 3
                 )
                 return self._tags(request, group, items=[key for key, _ in rows])
             raise ApiError(404, "Not found")
@@ -464,19 +493,10 @@ class Api:
         include_trashed = kind != "item" or request.param("includeTrashed") in ("1", "true")
         if parent is not None or trash:
             include_trashed = True if trash else include_trashed
-        sort = request.param("sort") or request.param("order")
-        default_sort = "dateModified" if kind == "item" else "title"
-        sort = sort or default_sort
-        if sort not in _SORTS and sort not in _PY_SORTS:
-            raise ApiError(400, f"Invalid 'sort' value '{sort}'")
-        column, descending = _SORTS.get(sort, ("date_modified", True))
-        direction = request.param("direction")
-        if direction is not None:
-            if direction not in ("asc", "desc"):
-                raise ApiError(400, f"Invalid 'direction' value '{direction}'")
-            descending = direction == "desc"
-        elif sort in _PY_SORTS:
-            descending = False
+        sort, descending = _sort_order(request, kind)
+        column, _ = _SORTS.get(sort if sort in _SQL_SORTS or kind != "item" else "", ("key", False))
+        if sort == "serverDateModified":
+            column = "date_modified"
         item_types = None
         if kind == "item" and request.param("itemType"):
             wanted: list[str] = []
@@ -505,22 +525,46 @@ class Api:
             descending=descending,
         )
         query = request.param("q")
-        if query or sort in _PY_SORTS:
+        by_field = kind == "item" and sort not in _SQL_SORTS
+        if query or by_field:
             loaded = self.store.get_many(group.id, kind, [k for k, _ in rows])
             if query:
                 parts = search_parts(query)
                 rows = [r for r in rows if _quick_match(loaded[r[0]].data, parts)]
-            if sort in _PY_SORTS:
-                primary = self.schema.primary_creator
+            if by_field:
+                order = {k: i for i, k in enumerate(keys or [])}
+                values = {k: self._sort_value(loaded[k], sort, order) for k, _ in rows}
+                empty_last = sort not in _EMPTY_FIRST
                 rows.sort(
-                    key=lambda r: _sort_value(
-                        loaded[r[0]].data,
-                        sort,
-                        primary.get(str(loaded[r[0]].data.get("itemType")), "author"),
+                    key=lambda r: (
+                        *((values[r[0]] == "",) if empty_last else ()),
+                        values[r[0]],
+                        r[1],
+                        r[0],
                     ),
                     reverse=descending,
                 )
         return rows
+
+    def _sort_value(self, obj: StoredObject, sort: str, order: dict[str, int]) -> Any:
+        """An item's sort value (Items::search ORDER BY): case-insensitive strings."""
+        data = obj.data
+        item_type = str(data.get("itemType"))
+        if sort == "itemKeyList":
+            return f"{order.get(obj.key, len(order)):09d}"
+        if sort == "creator":
+            primary = self.schema.primary_creator.get(item_type, "author")
+            return _creator_summary(data.get("creators", []), primary).casefold()
+        if sort == "title":
+            title = str(data.get("title") or _note_title(str(data.get("note", ""))))
+            return _SORT_TITLE.sub("", title).casefold()
+        if sort == "date":
+            return _parsed_date(str(data.get("date", "")))
+        if sort == "itemType":
+            return self.schema.localized("itemTypes", item_type).casefold()
+        if sort == "addedBy":
+            return self.store.username(obj.created_by).casefold() if obj.created_by else ""
+        return str(data.get(sort, "")).casefold()
 
     def _list(
         self,
@@ -597,7 +641,12 @@ class Api:
     def _tags(self, request: Request, group: Group, items: list[str] | None) -> Response:
         if self._not_modified(request, group):
             return Response(304)
-        rows = self.store.tag_rows(group.id, items)
+        rows = _tag_filter(
+            request,
+            self.store.tag_rows(
+                group.id, items, _int(request.param("since") or request.param("newer"), "since")
+            ),
+        )
         total = len(rows)
         start = _int(request.param("start"), "start") or 0
         limit = min(_int(request.param("limit"), "limit") or DEFAULT_LIMIT, MAX_LIMIT)
@@ -617,7 +666,7 @@ class Api:
                 },
                 "meta": {"type": kind, "numItems": count},
             }
-            for tag, kind, count in page
+            for tag, kind, count, _ in page
         ]
         headers = [
             _version_header(self.store.library_version(group.id)),
@@ -1241,6 +1290,99 @@ def check_setting_value(name: str, value: Any) -> None:
         )
 
 
+_SORT_TITLE = re.compile(r"^[\[\](){}\-\"'“‘ ]+")
+
+
+def _note_title(note: str) -> str:
+    """A note's title: its first line of text (Zotero_Notes::noteToTitle, roughly)."""
+    text = re.sub(r"<[^>]*>", " ", note)
+    return html.unescape(text).strip().split("\n")[0][:79]
+
+
+def _sort_order(request: Request, kind: str) -> tuple[str, bool]:
+    """(sort, descending) as API::parseQueryParams reads ``sort``, ``order`` (the v2 name,
+    or a direction) and ``direction``; date fields default to descending."""
+    sort = request.param("sort")
+    direction = request.param("direction")
+    order = request.param("order")
+    if order is not None:
+        if order in ("asc", "desc"):
+            direction = order
+        else:
+            if sort in ("asc", "desc"):
+                direction = sort
+            sort = order
+    if sort in ("asc", "desc"):
+        direction, sort = sort, None
+    given = sort is not None
+    sort = sort or ("dateModified" if kind == "item" else "title")
+    allowed = _ITEM_SORTS if kind == "item" else tuple(_SORTS)
+    if sort not in allowed and sort != "version":
+        raise ApiError(400, f"Invalid 'sort' value '{sort}'")
+    if sort == "itemKeyList" and request.param("itemKey") is None:
+        raise ApiError(400, "order=itemKeyList requires the itemKey parameter")
+    if direction is None:
+        if kind != "item" and not given:
+            return sort, _SORTS[sort][1]
+        return sort, sort.startswith("date") or not given
+    if direction not in ("asc", "desc"):
+        raise ApiError(400, f"Invalid 'direction' value '{direction}'")
+    return sort, direction == "desc"
+
+
+_ITEM_PARAMS = {
+    "itemQ": "q",
+    "itemQMode": "qmode",
+    "itemTag": "tag",
+    "itemKey": "itemKey",
+    "itemType": "itemType",
+    "includeTrashed": "includeTrashed",
+}
+
+
+def _item_query(request: Request) -> Request:
+    """The items a ``…/items/tags`` request asks about (TagsController: ``itemQ`` is the
+    items' ``q``, ``itemTag`` their ``tag``…); the tag parameters stay the tags'."""
+    query = {new: request.query[old] for old, new in _ITEM_PARAMS.items() if old in request.query}
+    return Request(request.method, request.path, query, request.headers, request.body)
+
+
+def _tag_filter(
+    request: Request, rows: list[tuple[str, int, int, int]]
+) -> list[tuple[str, int, int, int]]:
+    """Tags::search: ``tag=a || b`` (names), ``q`` with ``qmode=contains|startswith``,
+    ``tagType``; sorted by name (case-insensitive) or ``sort=numItems``."""
+    names = request.query.get("tag")
+    if names:
+        if len(names) > 1:
+            raise ApiError(400, "Cannot specify 'tag' more than once")
+        wanted = set(names[0].split(" || "))
+        rows = [r for r in rows if r[0] in wanted]
+    needle = (request.param("q") or "").casefold()
+    mode = (request.param("qmode") or "contains").lower()
+    if mode not in ("contains", "startswith"):
+        raise ApiError(400, f"Invalid 'qmode' value '{request.param('qmode')}'")
+    if needle:
+        rows = [
+            r
+            for r in rows
+            if (
+                r[0].casefold().startswith(needle)
+                if mode == "startswith"
+                else needle in r[0].casefold()
+            )
+        ]
+    tag_type = request.param("tagType")
+    if tag_type is not None:
+        negate = tag_type.startswith("-")
+        types = {int(t) for t in tag_type.lstrip("-").split("||") if t.strip().isdigit()}
+        rows = [r for r in rows if (r[1] in types) != negate]
+    descending = request.param("direction") == "desc"
+    if request.param("sort") == "numItems":
+        return sorted(rows, key=lambda r: (r[2], r[0].casefold()), reverse=descending)
+    return sorted(rows, key=lambda r: r[0].casefold(), reverse=descending)
+
+
 def _membership_only(old: dict[str, Any], new_fields: dict[str, Any]) -> bool:
     """Only collections or relations changed: not a modification of the item (Items.inc.php
     updateFromJSON skips Date Modified and Modified By for these)."""
@@ -1374,9 +1516,3 @@ def _quick_match(data: dict[str, Any], parts: list[str]) -> bool:
     found = _parsed_date(year)[:4]
     texts = [t.casefold() for t in (*titles, *people)]
     return all(any(part.casefold() in text for text in texts) or part == found for part in parts)
-
-
-def _sort_value(data: dict[str, Any], sort: str, primary: str) -> str:
-    if sort == "creator":
-        return _creator_summary(data.get("creators", []), primary).casefold()
-    return str(data.get(sort, "")).casefold()

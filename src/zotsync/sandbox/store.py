@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS memberships(
     PRIMARY KEY(grp, collection, item));
 CREATE INDEX IF NOT EXISTS memberships_by_item ON memberships(grp, item);
 CREATE TABLE IF NOT EXISTS tags(
-    grp INTEGER NOT NULL, item TEXT NOT NULL, tag TEXT NOT NULL, type INTEGER NOT NULL);
+    grp INTEGER NOT NULL, item TEXT NOT NULL, tag TEXT NOT NULL, type INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS tags_by_item ON tags(grp, item);
 CREATE INDEX IF NOT EXISTS tags_by_tag ON tags(grp, tag);
 CREATE TABLE IF NOT EXISTS deleted_log(
@@ -104,6 +105,11 @@ class Store:
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA synchronous=NORMAL")
         self.connection.executescript(_TABLES)
+        columns = [row[1] for row in self.connection.execute("PRAGMA table_info(tags)")]
+        if "version" not in columns:  # a sandbox file from before tags had versions
+            self.connection.execute(
+                "ALTER TABLE tags ADD COLUMN version INTEGER NOT NULL DEFAULT 0"
+            )
         self.lock = threading.RLock()
         self._depth = 0
 
@@ -257,13 +263,27 @@ class Store:
                 "INSERT OR IGNORE INTO memberships(grp, collection, item) VALUES (?, ?, ?)",
                 [(group_id, c, obj.key) for c in data.get("collections", [])],
             )
+            # A tag keeps the version it was added to the item at (tags?since=).
+            since = dict(
+                ((tag, kind), version)
+                for tag, kind, version in self.connection.execute(
+                    "SELECT tag, type, version FROM tags WHERE grp = ? AND item = ?",
+                    (group_id, obj.key),
+                ).fetchall()
+            )
             self.connection.execute(
                 "DELETE FROM tags WHERE grp = ? AND item = ?", (group_id, obj.key)
             )
             self.connection.executemany(
-                "INSERT INTO tags(grp, item, tag, type) VALUES (?, ?, ?, ?)",
+                "INSERT INTO tags(grp, item, tag, type, version) VALUES (?, ?, ?, ?, ?)",
                 [
-                    (group_id, obj.key, t["tag"], int(t.get("type", 0)))
+                    (
+                        group_id,
+                        obj.key,
+                        t["tag"],
+                        int(t.get("type", 0)),
+                        since.get((t["tag"], int(t.get("type", 0))), obj.version),
+                    )
                     for t in data.get("tags", [])
                 ],
             )
@@ -399,22 +419,23 @@ class Store:
         )
         return int(row[0])
 
-    def tag_rows(self, group_id: int, items: list[str] | None = None) -> list[tuple[str, int, int]]:
-        """(tag, type, number of items) for the library, or for some items."""
-        if items is None:
-            rows = self.connection.execute(
-                "SELECT tag, type, COUNT(*) FROM tags WHERE grp = ? "
-                "GROUP BY tag, type ORDER BY tag",
-                (group_id,),
-            )
-        else:
-            marks = ",".join("?" * len(items)) or "NULL"
-            rows = self.connection.execute(
-                f"SELECT tag, type, COUNT(*) FROM tags WHERE grp = ? AND item IN ({marks}) "
-                "GROUP BY tag, type ORDER BY tag",
-                (group_id, *items),
-            )
-        return [(row[0], row[1], row[2]) for row in rows.fetchall()]
+    def tag_rows(
+        self, group_id: int, items: list[str] | None = None, since: int | None = None
+    ) -> list[tuple[str, int, int, int]]:
+        """(tag, type, number of items, version) for the library, or for some items; a tag's
+        version is the latest at which it was added to an item."""
+        where = "grp = ?"
+        args: list[Any] = [group_id]
+        if items is not None:
+            where += f" AND item IN ({','.join('?' * len(items)) or 'NULL'})"
+            args.extend(items)
+        rows = self.connection.execute(
+            f"SELECT tag, type, COUNT(*), MAX(version) FROM tags WHERE {where} "
+            "GROUP BY tag, type ORDER BY tag",
+            args,
+        ).fetchall()
+        found = [(row[0], row[1], row[2], row[3]) for row in rows]
+        return [r for r in found if since is None or r[3] > since]
 
     def deleted_since(self, group_id: int, since: int) -> dict[str, list[str]]:
         rows = self.connection.execute(
