@@ -2,7 +2,10 @@
 // a client nobody here wrote: create, read, update with the batch's version, paging, since,
 // tags, trash, delete.  Usage: node zotero_api_client_check.mjs BASE_URL KEY GROUP_ID
 // Prints one JSON line of what it checked; exits 1 on the first failed check.
-import api from 'zotero-api-client';
+import client from 'zotero-api-client';
+
+// The package's Node entry is CommonJS: its default export arrives wrapped.
+const api = client.default ?? client;
 
 const [baseUrl, key, groupId] = process.argv.slice(2);
 const url = new URL(baseUrl);
@@ -28,7 +31,8 @@ const made = await lib.items().post([
 check('create', made.isSuccess(), made.getErrors());
 const batchVersion = made.getVersion();
 const keys = [0, 1, 2].map((i) => made.getEntityByIndex(i).key);
-const first = made.getEntityByIndex(0);
+const firstEntity = made.getEntityByIndex(0);
+const first = { data: firstEntity.data ?? firstEntity };
 check('normalised on write', first.data.title === 'Padded title', first.data);
 check('blank tag ignored', first.data.tags.length === 1, first.data.tags);
 
@@ -47,9 +51,9 @@ check('paging: next link', Boolean(page.getRelLinks().next), page.getRelLinks())
 const rest = await lib.items().get({ limit: 2, start: 2 });
 check('paging: second page', rest.getData().length === 1, rest.getData().length);
 
-const since = await lib.items().get({ since: batchVersion, format: 'versions' });
-const changed = Object.keys(since.getData());
-check('since', changed.length === 1 && changed[0] === keys[0], since.getData());
+const since = await lib.items().get({ since: batchVersion });
+const changed = since.getData().map((i) => i.key);
+check('since', changed.length === 1 && changed[0] === keys[0], changed);
 
 const tags = (await lib.tags().get()).getData().map((t) => t.tag).sort();
 check('tags', JSON.stringify(tags) === JSON.stringify(['one', 'two']), tags);
