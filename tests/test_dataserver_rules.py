@@ -414,3 +414,23 @@ def test_sorts_take_every_client_field_and_put_empty_values_last(http) -> None: 
     ]
     assert types == sorted(types)
     assert http.get(ITEMS, params={"sort": "notAField"}).status_code == 400
+
+
+# ------------------------------------------------------------------ searches (search.test.js)
+
+
+def test_searches_need_a_name_and_complete_conditions(http) -> None:  # type: ignore[no-untyped-def]
+    """search.test.js "should reject new search with no name", "... with no conditions",
+    "should handle new search condition errors" (Searches::validateJSONSearch)."""
+    good = {"condition": "title", "operator": "contains", "value": "graph"}
+    made = one(http, SEARCHES, {"name": " Graphs ", "conditions": [good]})
+    assert made["data"]["name"] == "Graphs"
+    for bad in (
+        {"name": "", "conditions": [good]},
+        {"name": "x" * 256, "conditions": [good]},
+        {"name": "No conditions", "conditions": []},
+        {"name": "Incomplete", "conditions": [{"condition": "title", "operator": "is"}]},
+        {"name": "Empty operator", "conditions": [{**good, "operator": ""}]},
+        {"name": "Long value", "conditions": [{**good, "value": "v" * 256}]},
+    ):
+        assert failure(http, SEARCHES, bad)["code"] in (400, 413), bad

@@ -476,16 +476,40 @@ def build_search(
     if not isinstance(title, str) or not title:
         raise ObjectError(400, "Search name cannot be empty")
     if len(title) > MAX_NAME:
-        raise ObjectError(413, f"Search name '{title[:50]}…' too long")
+        raise ObjectError(413, f"Search name cannot be longer than {MAX_NAME} characters")
     conditions = source.get("conditions", [])
-    if not isinstance(conditions, list) or not all(
-        isinstance(c, dict) and {"condition", "operator", "value"} <= set(c) for c in conditions
-    ):
-        raise ObjectError(400, "'conditions' must be an array of {condition, operator, value}")
+    if not isinstance(conditions, list):
+        raise ObjectError(400, "'conditions' must be an array")
+    if not conditions:
+        raise ObjectError(400, "'conditions' cannot be empty")
+    for condition in conditions:
+        _check_condition(condition)
     data: dict[str, Any] = {"name": title, "conditions": copy.deepcopy(conditions)}
     if _deleted(source.get("deleted")):
         data["deleted"] = True
     return data
+
+
+# Searches::validateJSONSearch: each property of a condition and its longest value.
+_CONDITION_LIMITS = {"condition": 50, "operator": 25, "value": 255}
+
+
+def _check_condition(condition: Any) -> None:
+    if not isinstance(condition, dict):
+        raise ObjectError(400, "Search condition must be an object")
+    for prop in _CONDITION_LIMITS:
+        if prop not in condition:
+            raise ObjectError(400, f"'{prop}' property not provided for search condition")
+    for prop, value in condition.items():
+        if prop not in _CONDITION_LIMITS:
+            raise ObjectError(400, f"Invalid property '{prop}' for search condition")
+        if not isinstance(value, str):
+            raise ObjectError(400, f"'{prop}' must be a string")
+        if value == "" and prop != "value":
+            raise ObjectError(400, f"Search {prop} cannot be empty")
+        if len(value.encode("utf-8")) > _CONDITION_LIMITS[prop]:
+            limit = _CONDITION_LIMITS[prop]
+            raise ObjectError(400, f"Search {prop} cannot be longer than {limit} characters")
 
 
 def item_template(schema: Schema, item_type: str, link_mode: str | None) -> dict[str, Any]:
