@@ -434,3 +434,17 @@ def test_searches_need_a_name_and_complete_conditions(http) -> None:  # type: ig
         {"name": "Long value", "conditions": [{**good, "value": "v" * 256}]},
     ):
         assert failure(http, SEARCHES, bad)["code"] in (400, 413), bad
+
+
+def test_embedded_images_keep_their_note_parent(http) -> None:  # type: ignore[no-untyped-def]
+    """item.test.js "should reject embedded image attachment without parent", "should reject
+    changing parent of embedded image attachment", "should reject clearing parent of
+    embedded image attachment"."""
+    notes = [one(http, ITEMS, {"itemType": "note", "note": t})["key"] for t in ("a", "b")]
+    image = {"itemType": "attachment", "linkMode": "embedded_image", "contentType": "image/png"}
+    assert failure(http, ITEMS, image)["code"] == 400
+    made = one(http, ITEMS, {**image, "parentItem": notes[0]})
+    url = f"{ITEMS}/{made['key']}"
+    for parent in (notes[1], False):
+        moved = http.patch(url, json={"parentItem": parent, "version": made["version"]})
+        assert moved.status_code == 400 and "embedded-image" in moved.text

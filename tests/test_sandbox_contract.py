@@ -174,7 +174,10 @@ def test_single_object_put_patch_delete(http) -> None:  # type: ignore[no-untype
     assert patched.status_code == 204
     data = http.get(url).json()["data"]
     assert (data["title"], data["date"]) == ("T", "2020")
-    put = http.put(url, json={"itemType": "preprint", "title": "Only", "version": data["version"]})
+    whole = {"itemType": "preprint", "title": "Only", "version": data["version"]}
+    partial = http.put(url, json=whole)  # a PUT says every list property (validateJSONItem)
+    assert partial.status_code == 400 and "'tags' property not provided" in partial.text
+    put = http.put(url, json={**whole, "tags": [], "relations": {}, "collections": []})
     assert put.status_code == 204
     data = http.get(url).json()["data"]
     assert (data["title"], data["date"]) == ("Only", "")  # PUT replaces: date cleared

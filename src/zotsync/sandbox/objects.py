@@ -299,6 +299,15 @@ def build_item(
     parent = source.get("parentItem", False)
     if parent in ("", None):
         parent = False
+    if replace and existing is not None:
+        _require_whole(incoming, child=parent is not False)
+    embedded = item_type == "attachment" and (
+        source.get("linkMode", old.get("linkMode")) == "embedded_image"
+    )
+    if embedded and existing is not None and parent != (old.get("parentItem") or False):
+        raise ObjectError(400, "Cannot change parent item of embedded-image attachment")
+    if embedded and parent is False:
+        raise ObjectError(400, "Embedded-image attachment must have a parent item")
     if parent is not False:
         if item_type not in CHILD_TYPES:
             raise ObjectError(400, "Only note, attachment and annotation items can be child items")
@@ -309,7 +318,6 @@ def build_item(
         if not item_exists(parent) or not top_level_item(parent):
             raise ObjectError(409, f"Parent item {parent} not found", {"parentItem": parent})
         parent_type = type_of(parent) if type_of else None
-        embedded = source.get("linkMode", old.get("linkMode")) == "embedded_image"
         if parent_type in ("note", "attachment") and not (embedded and parent_type == "note"):
             raise ObjectError(
                 409, "Parent item cannot be a note or attachment", {"parentItem": parent}
@@ -392,6 +400,14 @@ def build_item(
         kept = ("parentItem", "itemType", "linkMode", "contentType", *FILE_PROPERTIES, "deleted")
         return {k: v for k, v in data.items() if k in kept}
     return data
+
+
+def _require_whole(incoming: dict[str, Any], *, child: bool) -> None:
+    """A PUT replaces an existing item: it must say every list property (validateJSONItem)."""
+    required = ("itemType", "tags", "relations", *(() if child else ("collections",)))
+    for prop in required:
+        if prop not in incoming:
+            raise ObjectError(400, f"'{prop}' property not provided")
 
 
 def _retype(schema: Schema, old: dict[str, Any], new_type: str) -> dict[str, Any]:
