@@ -13,22 +13,27 @@ import unicodedata
 from typing import Any
 
 # PHP's trim(): the characters Item::setField and the tag code strip.
-_PHP_TRIM = " \t\n\r\0\x0b"
+PHP_TRIM = " \t\n\r\0\x0b"
+
+
+def _edge(char: str) -> bool:
+    # Python's non-printable characters are exactly the categories Z* and C*, bar " ".
+    return char == " " or not char.isprintable()
 
 
 def unicode_trim(text: str) -> str:
     """Zotero_Utilities::unicodeTrim: separators and control/format characters (\\pZ\\pC)."""
     start, end = 0, len(text)
-    while start < end and unicodedata.category(text[start])[0] in "ZC":
+    while start < end and _edge(text[start]):
         start += 1
-    while end > start and unicodedata.category(text[end - 1])[0] in "ZC":
+    while end > start and _edge(text[end - 1]):
         end -= 1
     return text[start:end]
 
 
 def collection_name(name: str) -> str:
     """A collection name as Zotero stores it: trimmed, NFC (a heading typed on macOS is NFD)."""
-    return unicodedata.normalize("NFC", name.strip(_PHP_TRIM))
+    return unicodedata.normalize("NFC", name.strip(PHP_TRIM))
 
 
 def as_stored(fields: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +45,7 @@ def as_stored(fields: dict[str, Any]) -> dict[str, Any]:
         elif name == "tags":
             stored[name] = _tags(value)
         elif isinstance(value, str):
-            stored[name] = value.strip(_PHP_TRIM)
+            stored[name] = value.strip(PHP_TRIM)
         else:
             stored[name] = value
     return stored
@@ -59,7 +64,7 @@ def _tags(tags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     seen = set()
     for tag in tags:
-        name = str(tag.get("tag", "")).strip(_PHP_TRIM)
+        name = str(tag.get("tag", "")).strip(PHP_TRIM)
         if name and (name, tag.get("type", 0)) not in seen:
             seen.add((name, tag.get("type", 0)))
             kept.append({**tag, "tag": name})

@@ -392,7 +392,7 @@ class Api:
                     _item_query(request),
                     group,
                     "item",
-                    top=rest[2:3] == ["tags"] and rest[1] == "top",
+                    top=rest[1] == "top",
                     trash=rest[1] == "trash",
                 )
                 return self._tags(request, group, items=[key for key, _ in rows])
@@ -494,9 +494,8 @@ class Api:
         if parent is not None or trash:
             include_trashed = True if trash else include_trashed
         sort, descending = _sort_order(request, kind)
-        column, _ = _SORTS.get(sort if sort in _SQL_SORTS or kind != "item" else "", ("key", False))
-        if sort == "serverDateModified":
-            column = "date_modified"
+        by_field = kind == "item" and sort not in _SQL_SORTS  # sorted below, not in SQL
+        column = "key" if by_field else _SORTS.get(sort, ("date_modified", True))[0]
         item_types = None
         if kind == "item" and request.param("itemType"):
             wanted: list[str] = []
@@ -525,7 +524,6 @@ class Api:
             descending=descending,
         )
         query = request.param("q")
-        by_field = kind == "item" and sort not in _SQL_SORTS
         if query or by_field:
             loaded = self.store.get_many(group.id, kind, [k for k, _ in rows])
             if query:
@@ -709,7 +707,9 @@ class Api:
         for key, setting in payload.items():
             self._check_setting(key, setting, stored.get(key), header_given or name is not None)
             if name is not None:
-                self._check_single_setting(request, key, setting, stored.get(key))
+                header = request.header("If-Unmodified-Since-Version")
+                if header is not None:
+                    _stale_setting(_int(header, "If-Unmodified-Since-Version"), stored.get(key))
         changed = {
             k: v["value"]
             for k, v in payload.items()
@@ -739,26 +739,10 @@ class Api:
             sent = setting["version"]
             if not isinstance(sent, int) or isinstance(sent, bool):
                 raise ApiError(400, "'version' must be an integer")
-            if stored is not None and stored[1] > sent:
-                raise ApiError(
-                    412,
-                    f"Setting has been modified since specified version "
-                    f"(expected {sent}, found {stored[1]})",
-                )
+            _stale_setting(sent, stored)
         elif not precondition_given:
             raise ApiError(
                 428, "Either If-Unmodified-Since-Version or 'version' property must be provided"
-            )
-
-    def _check_single_setting(
-        self, request: Request, key: str, setting: dict[str, Any], stored: tuple[Any, int] | None
-    ) -> None:
-        header = _int(request.header("If-Unmodified-Since-Version"), "If-Unmodified-Since-Version")
-        if header is not None and stored is not None and stored[1] > header:
-            raise ApiError(
-                412,
-                f"Setting has been modified since specified version "
-                f"(expected {header}, found {stored[1]})",
             )
 
     def _delete_settings(self, request: Request, group: Group, name: str | None) -> Response:
@@ -1251,6 +1235,16 @@ _SETTING_PATTERNS = (
     re.compile(r"^lastReadAloudPosition_(u|g[0-9]+)_[A-Z0-9]{8}$"),
 )
 MAX_SETTING_CHARACTERS = 30_000
+
+
+def _stale_setting(sent: int | None, stored: tuple[Any, int] | None) -> None:
+    """412 when the stored setting is newer than the version sent (checkJSONObjectVersion)."""
+    if sent is not None and stored is not None and stored[1] > sent:
+        raise ApiError(
+            412,
+            "Setting has been modified since specified version "
+            f"(expected {sent}, found {stored[1]})",
+        )
 
 
 def check_setting_name(name: str) -> None:

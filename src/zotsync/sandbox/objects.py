@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from zotsync.core.stored import collection_name, unicode_trim
+# The same rules zotsync applies before it sends (core.stored): one definition of each.
+from zotsync.core.stored import PHP_TRIM, collection_name, unicode_trim
 from zotsync.sandbox.schema import (
     ANNOTATION_PROPERTIES,
     ATTACHMENT_PROPERTIES,
@@ -38,10 +39,6 @@ _COLLECTION_RELATION = re.compile(
 MAX_FIELD_BYTES = 65535
 MAX_NOTE_CHARACTERS = 500_000  # Zotero_Notes::$MAX_NOTE_LENGTH (mb_strlen)
 MAX_NAME = 255
-# PHP's trim(): what Item::setField and tags lose on write (Item.inc.php).
-PHP_TRIM = " \t\n\r\0\x0b"
-# The same rules zotsync applies before it sends (core.stored): one definition of each.
-normal_name = collection_name
 
 
 @dataclass
@@ -84,7 +81,9 @@ def iso_utc(text: str) -> str | None:
     if not _ISO_8601.match(text):
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # Python 3.10's fromisoformat wants "Z" as "+00:00" and "+0100" as "+01:00".
+        offset = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(offset)
     except ValueError:
         return None
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -182,7 +181,7 @@ def _creators(schema: Schema, item_type: str, value: Any, is_new: bool) -> list[
         if not isinstance(creator, dict):
             raise ObjectError(400, "Creator must be an object")
         _check_creator(creator, item_type, allowed)
-        if _nameless(creator, str.strip):
+        if _nameless(creator, lambda text: text.strip(PHP_TRIM)):  # PHP trim()
             if len(value) == 1 and is_new:
                 continue
             raise ObjectError(400, "creator object must contain 'firstName'/'lastName' or 'name'")
@@ -460,7 +459,7 @@ def build_collection(
         existing, incoming, replace, ("name", "parentCollection", "relations", "deleted")
     )
     title = source.get("name")
-    title = normal_name(title) if isinstance(title, str) else title
+    title = collection_name(title) if isinstance(title, str) else title
     if not isinstance(title, str) or not title:
         raise ObjectError(400, "Collection name cannot be empty")
     if len(title) > MAX_NAME:
@@ -488,7 +487,7 @@ def build_search(
 ) -> dict[str, Any]:
     source = _merged_source(existing, incoming, replace, ("name", "conditions", "deleted"))
     title = source.get("name")
-    title = normal_name(title) if isinstance(title, str) else title
+    title = collection_name(title) if isinstance(title, str) else title
     if not isinstance(title, str) or not title:
         raise ObjectError(400, "Search name cannot be empty")
     if len(title) > MAX_NAME:

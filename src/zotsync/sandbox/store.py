@@ -476,7 +476,7 @@ class Store:
         )
         return {key: (json.loads(value), version) for key, value, version in rows.fetchall()}
 
-    def delete_setting(self, group_id: int, key: str, version: int) -> bool:
+    def delete_setting(self, group_id: int, key: str, version: int) -> None:
         gone = self.connection.execute(
             "DELETE FROM settings WHERE grp = ? AND key = ?", (group_id, key)
         ).rowcount
@@ -486,7 +486,6 @@ class Store:
                 "VALUES (?, 'setting', ?, ?)",
                 (group_id, key, version),
             )
-        return bool(gone)
 
     def put_setting(self, group_id: int, key: str, value: Any, version: int) -> None:
         self.connection.execute(
