@@ -263,17 +263,51 @@ def test_creator_summary_uses_the_primary_creator_type(http) -> None:  # type: i
     assert http.get(f"{ITEMS}/{edited['key']}").json()["meta"]["creatorSummary"] == "Ed"
 
 
-def test_parsed_date_reads_month_names(http) -> None:  # type: ignore[no-untyped-def]
-    """item.test.js (parsedDate of "Sept 18, 2012"): Zotero's strToDate reads month names."""
+def test_dates_are_read_as_zotero_reads_them(http) -> None:  # type: ignore[no-untyped-def]
+    """item.test.js "should handle date", "... date without day", "... date without month",
+    "... date unparseable"; the other cases follow Zotero_Date::strToDate (model/Date.inc.php):
+    US month/day order, a month over 12 swapped with the day, a year of three or four digits
+    read from the text, none read from "12" or "300 BC"."""
     for written, parsed in (
         ("Sept 18, 2012", "2012-09-18"),
+        ("Sept 2012", "2012-09"),
+        ("2012", "2012"),
+        ("n.d.", None),
         ("18 September 2012", "2012-09-18"),
-        ("May 2020", "2020-05"),
-        ("2019-03-04", "2019-03-04"),
-        ("2021", "2021"),
+        ("9/18/2012", "2012-09-18"),
+        ("2012-18-09", "2012-09-18"),
+        ("Spring 2019", "2019"),
+        ("12/2020", "2020"),
+        ("Sept 18, 12", None),
+        ("circa 300 BC", None),
     ):
-        item = one(http, ITEMS, {"itemType": "book", "date": written})
-        assert http.get(f"{ITEMS}/{item['key']}").json()["meta"]["parsedDate"] == parsed
+        key = one(http, ITEMS, {"itemType": "book", "date": written})["key"]
+        stored = http.get(f"{ITEMS}/{key}").json()
+        assert stored["data"]["date"] == written
+        assert stored["meta"].get("parsedDate") == parsed, written
+
+
+def test_a_date_field_of_base_date_and_a_multipart_date(http) -> None:  # type: ignore[no-untyped-def]
+    """Item::toJSON reads getField('date', includeBaseMapped) (a case's dateDecided);
+    Item::setField keeps a date already in multipart form and getField returns its user part."""
+    case = one(http, ITEMS, {"itemType": "case", "dateDecided": "March 3, 1999"})
+    assert http.get(f"{ITEMS}/{case['key']}").json()["meta"]["parsedDate"] == "1999-03-03"
+    key = one(http, ITEMS, {"itemType": "book", "date": "2006-11-03 November 3rd, 2006"})["key"]
+    stored = http.get(f"{ITEMS}/{key}").json()
+    assert (stored["data"]["date"], stored["meta"]["parsedDate"]) == (
+        "November 3rd, 2006",
+        "2006-11-03",
+    )
+
+
+def test_date_sorting_and_the_quick_search_year_use_the_stored_date(http) -> None:  # type: ignore[no-untyped-def]
+    """params.test.js "should perform quicksearch" (q by year, sort=date): Items::search orders by
+    the stored multipart date and matches a year against its first four characters."""
+    for title, date in (("day", "2012-09-18"), ("year", "2012"), ("month", "Sept 2012")):
+        one(http, ITEMS, {"itemType": "book", "title": title, "date": date})
+    one(http, ITEMS, {"itemType": "book", "title": "short year", "date": "Sept 18, 12"})
+    ordered = http.get(ITEMS, params={"sort": "date", "direction": "asc", "q": "2012"}).json()
+    assert [i["data"]["title"] for i in ordered] == ["year", "month", "day"]
 
 
 def test_top_with_a_child_key_answers_its_parent(http) -> None:  # type: ignore[no-untyped-def]

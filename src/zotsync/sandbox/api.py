@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from zotsync.sandbox.dates import parsed_date, str_to_multipart
 from zotsync.sandbox.objects import (
     KEY_PATTERN,
     ObjectError,
@@ -528,7 +529,13 @@ class Api:
             loaded = self.store.get_many(group.id, kind, [k for k, _ in rows])
             if query:
                 parts = search_parts(query)
-                rows = [r for r in rows if _quick_match(loaded[r[0]].data, parts)]
+                rows = [
+                    r
+                    for r in rows
+                    if _quick_match(
+                        loaded[r[0]].data, self.schema.date_of(loaded[r[0]].data), parts
+                    )
+                ]
             if by_field:
                 order = {k: i for i, k in enumerate(keys or [])}
                 values = {k: self._sort_value(loaded[k], sort, order) for k, _ in rows}
@@ -557,7 +564,7 @@ class Api:
             title = str(data.get("title") or _note_title(str(data.get("note", ""))))
             return _SORT_TITLE.sub("", title).casefold()
         if sort == "date":
-            return _parsed_date(str(data.get("date", "")))
+            return str_to_multipart(self.schema.date_of(data))  # ORDER BY IDD.value
         if sort == "itemType":
             return self.schema.localized("itemTypes", item_type).casefold()
         if sort == "addedBy":
@@ -816,7 +823,7 @@ class Api:
             summary = _creator_summary(obj.data.get("creators", []), primary)
             if summary:
                 meta["creatorSummary"] = summary
-            parsed = _parsed_date(str(obj.data.get("date", "")))
+            parsed = parsed_date(self.schema.date_of(obj.data))
             if parsed:
                 meta["parsedDate"] = parsed
             if not obj.parent:
@@ -1427,64 +1434,6 @@ def _creator_summary(creators: list[dict[str, str]], primary: str) -> str:
     return ""
 
 
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        (
-            "jan january",
-            "feb february",
-            "mar march",
-            "apr april",
-            "may",
-            "jun june",
-            "jul july",
-            "aug august",
-            "sep sept september",
-            "oct october",
-            "nov november",
-            "dec december",
-        )
-    )
-    for m in names.split()
-}
-_NUMERIC = re.compile(r"\b(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\b")
-_US = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
-_WORDED = re.compile(
-    r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-z]{3,9})\.?(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?,?\s+(\d{4})\b"
-)
-
-
-def _parsed_date(text: str) -> str:
-    """``meta.parsedDate``: the date as Zotero's strToDate reads it (year, month, day when
-    known): ISO and slashed numbers, "Sept 18, 2012", "18 September 2012", "May 2020"."""
-    match = _WORDED.search(text)
-    if match and match.group(2).lower() in _MONTHS:
-        day_before, month_name, day_after, year = match.groups()
-        day = day_before or day_after
-        return _date_parts(year, _MONTHS[month_name.lower()], int(day) if day else None)
-    match = _US.search(text)
-    if match:
-        us_month, us_day, us_year = (int(g) for g in match.groups())
-        return _date_parts(str(us_year), us_month, us_day)
-    match = _NUMERIC.search(text)
-    if not match:
-        return ""
-    found_year, found_month, found_day = match.groups()
-    return _date_parts(
-        found_year,
-        int(found_month) if found_month else None,
-        int(found_day) if found_day else None,
-    )
-
-
-def _date_parts(year: str, month: int | None, day: int | None) -> str:
-    if month is None or not 1 <= month <= 12:
-        return year
-    if day is None or not 1 <= day <= 31:
-        return f"{year}-{month:02d}"
-    return f"{year}-{month:02d}-{day:02d}"
-
-
 _SEARCH_PART = re.compile(r'"([^"]*)"|(\S+)')
 
 
@@ -1497,7 +1446,7 @@ def search_parts(query: str) -> list[str]:
     ]
 
 
-def _quick_match(data: dict[str, Any], parts: list[str]) -> bool:
+def _quick_match(data: dict[str, Any], date: str, parts: list[str]) -> bool:
     """Items::search with ``q``: every part in the title (or a note's text), a creator's
     "first last", or equal to the year (``qmode=everything`` adds full text, which the
     sandbox does not index)."""
@@ -1506,7 +1455,6 @@ def _quick_match(data: dict[str, Any], parts: list[str]) -> bool:
         " ".join(p for p in (c.get("firstName", ""), c.get("lastName", ""), c.get("name", "")) if p)
         for c in data.get("creators", [])
     ]
-    year = str(data.get("date", ""))
-    found = _parsed_date(year)[:4]
+    year = str_to_multipart(date)[:4]  # SUBSTR(IDD.value, 1, 4) = ?
     texts = [t.casefold() for t in (*titles, *people)]
-    return all(any(part.casefold() in text for text in texts) or part == found for part in parts)
+    return all(any(part.casefold() in text for text in texts) or part == year for part in parts)

@@ -20,6 +20,7 @@ from typing import Any
 
 # The same rules zotsync applies before it sends (core.stored): one definition of each.
 from zotsync.core.stored import PHP_TRIM, collection_name, unicode_trim
+from zotsync.sandbox.dates import is_multipart
 from zotsync.sandbox.schema import (
     ANNOTATION_PROPERTIES,
     ATTACHMENT_PROPERTIES,
@@ -338,6 +339,9 @@ def build_item(
         data[name] = _text(name, source.get(name, "") if source.get(name) is not None else "")
         if name == "accessDate":
             data[name] = _access_date(data[name], now_iso())
+        elif name in schema.date_fields and is_multipart(data[name]):
+            # Item::setField keeps a client's multipart date; the API returns its user part.
+            data[name] = data[name][11:]
         if name == "title" and schema.creator_types.get(item_type):
             data["creators"] = _creators(
                 schema, item_type, source.get("creators", []), existing is None

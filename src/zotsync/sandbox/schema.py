@@ -58,6 +58,16 @@ class Schema:
     primary_creator: dict[str, str]
     labels: dict[str, dict[str, str]]  # "itemTypes"/"fields"/"creatorTypes" -> name -> English
     raw: bytes = field(repr=False)
+    date_fields: frozenset[str] = frozenset({"date"})  # stored as multipart dates
+
+    def date_of(self, data: dict[str, Any]) -> str:
+        """The item's date as typed: ``date`` or its type's field of base ``date``
+        (``getField('date', includeBaseMapped)``, as meta.parsedDate and sorting read it)."""
+        item_type = str(data.get("itemType", ""))
+        for name, base in self.base_fields.get(item_type, {}).items():
+            if base == "date":
+                return str(data.get(name, ""))
+        return str(data.get("date", ""))
 
     @property
     def all_fields(self) -> tuple[str, ...]:
@@ -87,6 +97,10 @@ class Schema:
             for creator in entry["creatorTypes"]:
                 if creator.get("primary"):
                     primary[name] = creator["creatorType"]
+        # ItemFields::isDate: a field of base ``date``, or one the schema types as a date.
+        dates = {n for t in base_fields.values() for n, b in t.items() if b == "date"} | {"date"}
+        typed = data.get("meta", {}).get("fields", {})
+        dates |= {name for name, spec in typed.items() if spec.get("type") == "date"}
         english: Any = data.get("locales", {}).get("en-US", {})
         labels = {
             kind: dict(english.get(kind, {})) for kind in ("itemTypes", "fields", "creatorTypes")
@@ -100,6 +114,7 @@ class Schema:
             creator_types=creator_types,
             primary_creator=primary,
             raw=raw,
+            date_fields=frozenset(dates),
         )
 
 
