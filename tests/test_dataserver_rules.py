@@ -450,6 +450,30 @@ def test_sorts_take_every_client_field_and_put_empty_values_last(http) -> None: 
     assert http.get(ITEMS, params={"sort": "notAField"}).status_code == 400
 
 
+def test_object_lists_default_to_the_newest_first(http) -> None:  # type: ignore[no-untyped-def]
+    """API.inc.php's default ``sort`` (dateModified) and ``direction`` (desc) hold for every
+    list; Collections::search and Searches::search break ties by version; a
+    ``collectionKeyList`` order needs ``collectionKey``; ``version`` is not a sort."""
+    keys = [one(http, COLLECTIONS, {"name": name})["key"] for name in ("Alpha", "Beta", "Gamma")]
+
+    def listed(path: str, **params: str) -> list[str]:
+        answer = http.get(path, params=params)
+        assert answer.status_code == 200, answer.text
+        return [c["key"] for c in answer.json() if c["key"] in keys]
+
+    assert listed(COLLECTIONS) == keys[::-1]
+    assert listed(COLLECTIONS, sort="title") == keys
+    assert listed(COLLECTIONS, direction="asc") == keys
+    chosen = [keys[1], keys[2], keys[0]]
+    assert listed(COLLECTIONS, collectionKey=",".join(chosen), sort="collectionKeyList") == chosen
+    for wrong in ({"sort": "collectionKeyList"}, {"sort": "itemKeyList", "itemKey": keys[0]}):
+        assert http.get(COLLECTIONS, params=wrong).status_code == 400
+    assert http.get(ITEMS, params={"sort": "version"}).status_code == 400
+    condition = {"condition": "title", "operator": "contains", "value": "x"}
+    keys = [one(http, SEARCHES, {"name": n, "conditions": [condition]})["key"] for n in "PQ"]
+    assert listed(SEARCHES) == keys[::-1]
+
+
 # ------------------------------------------------------------------ searches (search.test.js)
 
 

@@ -44,7 +44,6 @@ _SORTS = {
     "dateAdded": ("date_added", True),
     "title": ("title", False),
     "itemType": ("item_type", False),
-    "version": ("version", True),
 }
 # Every sort API.inc.php accepts for items; those not in _SORTS are sorted here, not in SQL.
 _ITEM_SORTS = (
@@ -67,9 +66,11 @@ _ITEM_SORTS = (
     "serverDateModified",
     "itemKeyList",
 )
-_SQL_SORTS = ("dateModified", "dateAdded", "serverDateModified", "version")
+_SQL_SORTS = ("dateModified", "dateAdded", "serverDateModified")
+_LIST_SORTS = ("title", "dateAdded", "dateModified", "serverDateModified")
+_KEY_LISTS = ("itemKeyList", "collectionKeyList", "searchKeyList")
 # API::getSortEmptyFirst: these sort empty values as values; others put them last (ascending).
-_EMPTY_FIRST = ("title", "date", "itemKeyList")
+_EMPTY_FIRST = ("title", "date", *_KEY_LISTS)
 
 
 @dataclass
@@ -495,7 +496,8 @@ class Api:
         if parent is not None or trash:
             include_trashed = True if trash else include_trashed
         sort, descending = _sort_order(request, kind)
-        by_field = kind == "item" and sort not in _SQL_SORTS  # sorted below, not in SQL
+        # sorted below, not in SQL
+        by_field = (kind == "item" and sort not in _SQL_SORTS) or sort in _KEY_LISTS
         column = "key" if by_field else _SORTS.get(sort, ("date_modified", True))[0]
         item_types = None
         if kind == "item" and request.param("itemType"):
@@ -555,7 +557,7 @@ class Api:
         """An item's sort value (Items::search ORDER BY): case-insensitive strings."""
         data = obj.data
         item_type = str(data.get("itemType"))
-        if sort == "itemKeyList":
+        if sort in _KEY_LISTS:
             return f"{order.get(obj.key, len(order)):09d}"
         if sort == "creator":
             primary = self.schema.primary_creator.get(item_type, "author")
@@ -1302,7 +1304,8 @@ def _note_title(note: str) -> str:
 
 def _sort_order(request: Request, kind: str) -> tuple[str, bool]:
     """(sort, descending) as API::parseQueryParams reads ``sort``, ``order`` (the v2 name,
-    or a direction) and ``direction``; date fields default to descending."""
+    or a direction) and ``direction``: by default ``dateModified``, descending; a sort given
+    without a direction is descending for date fields (getDefaultDirection)."""
     sort = request.param("sort")
     direction = request.param("direction")
     order = request.param("order")
@@ -1315,20 +1318,32 @@ def _sort_order(request: Request, kind: str) -> tuple[str, bool]:
             sort = order
     if sort in ("asc", "desc"):
         direction, sort = sort, None
-    given = sort is not None
-    sort = sort or ("dateModified" if kind == "item" else "title")
-    allowed = _ITEM_SORTS if kind == "item" else tuple(_SORTS)
-    if sort not in allowed and sort != "version":
-        raise ApiError(400, f"Invalid 'sort' value '{sort}'")
-    if sort == "itemKeyList" and request.param("itemKey") is None:
-        raise ApiError(400, "order=itemKeyList requires the itemKey parameter")
+    if sort is None:
+        sort, default_descending = "dateModified", True
+    else:
+        _check_sort(request, kind, sort)
+        default_descending = sort.startswith("date")
     if direction is None:
-        if kind != "item" and not given:
-            return sort, _SORTS[sort][1]
-        return sort, sort.startswith("date") or not given
+        return sort, default_descending
     if direction not in ("asc", "desc"):
         raise ApiError(400, f"Invalid 'direction' value '{direction}'")
     return sort, direction == "desc"
+
+
+def _check_sort(request: Request, kind: str, sort: str) -> None:
+    """API::parseQueryParams's sortable fields; a ``…KeyList`` order needs its own request
+    and key parameter.  Collections and searches sort by ``title`` or their dates (the
+    dataserver passes other item fields to SQL, where they fail)."""
+    key_list = f"{kind}KeyList"
+    if sort.endswith("KeyList") and sort in _KEY_LISTS:
+        if sort != key_list:
+            raise ApiError(400, f"order={sort} is not valid for this request")
+        if request.param(_KEY_PARAM[kind]) is None:
+            raise ApiError(400, f"order={sort} requires the {_KEY_PARAM[kind]} parameter")
+        return
+    allowed = _ITEM_SORTS if kind == "item" else _LIST_SORTS
+    if sort not in allowed:
+        raise ApiError(400, f"Invalid 'sort' value '{sort}'")
 
 
 _ITEM_PARAMS = {

@@ -403,7 +403,8 @@ class Store:
         direction = "DESC" if descending else "ASC"
         sql = (
             f"SELECT o.key, o.version FROM objects o WHERE {' AND '.join(where)} "
-            f"ORDER BY {column} {direction}, o.key {direction}"
+            # Items::search and Collections::search break ties by version, then row id.
+            f"ORDER BY {column} {direction}, o.version {direction}, o.key {direction}"
         )
         return [(row[0], row[1]) for row in self.connection.execute(sql, args).fetchall()]
 
