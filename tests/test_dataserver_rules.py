@@ -237,6 +237,148 @@ def test_what_the_server_normalises_is_never_read_back_as_an_edit(group_project,
         assert "nothing to do" in run("sync").output
 
 
+def test_object_failures_are_worded_as_the_dataserver_words_them(http) -> None:  # type: ignore[no-untyped-def]
+    """The messages item.test.js, relation.test.js, collection.test.js, tag.test.js assert
+    with assert400ForObject/assert409ForObject ("should reject invalid linkMode", "... invalid
+    content type for embedded image attachment", "should reject unknown predicate", "should
+    reject invalid tags"…); the others as Items::validateJSONItem throws them."""
+    note = one(http, ITEMS, {"itemType": "note", "note": "n"})["key"]
+    book = one(http, ITEMS, {"itemType": "book"})["key"]
+    image = {"itemType": "attachment", "linkMode": "embedded_image", "parentItem": note}
+    linked = {"itemType": "attachment", "linkMode": "linked_url"}
+    external = {"dc:relation": "http://example.com/paper"}
+    wrong_uri = {"owl:sameAs": "http://zotero.org/groups/1/items/AAAAAAAA"}
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        (ITEMS, {**linked, "linkMode": "invalidName"}, "'invalidName' is not a valid linkMode"),
+        (ITEMS, {"itemType": "attachment"}, "'linkMode' property not provided"),
+        (
+            ITEMS,
+            {**linked, "md5": "0" * 32},
+            "'md5' is valid only for imported and embedded-image attachments",
+        ),
+        (
+            ITEMS,
+            {"itemType": "book", "contentType": "text/plain"},
+            "'contentType' is valid only for attachment items",
+        ),
+        (
+            ITEMS,
+            {**image, "contentType": "application/pdf"},
+            "Embedded-image attachment must have an image content type",
+        ),
+        (
+            ITEMS,
+            {**image, "contentType": "image/png", "note": "<p>Foo</p>"},
+            "'note' property is not valid for embedded images",
+        ),
+        (ITEMS, {"itemType": "book", "collections": ["AAAAAAAA"]}, "Collection AAAAAAAA not found"),
+        (
+            ITEMS,
+            {"itemType": "book", "relations": {"foo:unknown": "x"}},
+            "Unsupported predicate 'foo:unknown'",
+        ),
+        (
+            ITEMS,
+            {"itemType": "book", "relations": external},
+            "'relations' values currently must be Zotero item URIs",
+        ),
+        (
+            COLLECTIONS,
+            {"name": "C", "relations": wrong_uri},
+            "'relations' values currently must be Zotero collection URIs",
+        ),
+        (COLLECTIONS, {"name": "C", "relations": "x"}, "'relations' property must be an object"),
+        (COLLECTIONS, {"parentCollection": False}, "'name' property not provided"),
+        (ITEMS, {"itemType": "book", "tags": ["a"]}, "Tag must be an object"),
+        (
+            ITEMS,
+            {"itemType": "book", "note": "x"},
+            "'note' property is valid only for note and attachment items",
+        ),
+        (ITEMS, {"itemType": "book", "notAProperty": "x"}, "Invalid property 'notAProperty'"),
+        (
+            ITEMS,
+            {"itemType": "book", "creators": [{"creatorType": "notAType", "name": "x"}]},
+            "'notAType' is not a valid creator type",
+        ),
+        (
+            ITEMS,
+            {
+                "itemType": "book",
+                "creators": [{"creatorType": "author", "lastName": "x", "name": "y"}],
+            },
+            "'firstName' creator field must be set if 'lastName' is set",
+        ),
+        (
+            ITEMS,
+            {
+                "itemType": "book",
+                "creators": [{"creatorType": "author", "name": "y", "lastName": "x"}],
+            },
+            "'lastName' and 'name' creator fields are mutually exclusive",
+        ),
+        (
+            ITEMS,
+            {"itemType": "note", "note": "x", "parentItem": "bad"},
+            "'parentItem' must be a valid item key or false",
+        ),
+        (
+            ITEMS,
+            {"itemType": "book", "parentItem": book},
+            "Child item must be note, attachment, or annotation",
+        ),
+        (
+            ITEMS,
+            {"itemType": "note", "note": "x", "parentItem": note},
+            "Parent item cannot be a note or attachment",
+        ),
+    ]
+    for path, obj, message in cases:
+        assert failure(http, path, obj)["message"] == message, obj
+    assert write(http, ITEMS, ["x"])["failed"]["0"]["message"] == (
+        "Invalid value for index 0 in uploaded data; expected JSON item object"
+    )
+    # A link to an outside record is fine where the predicate allows it (Mendeley's).
+    assert one(http, ITEMS, {"itemType": "book", "relations": {"mendeleyDB:documentUUID": "u"}})
+
+
+def test_request_failures_are_worded_as_the_dataserver_words_them(http) -> None:  # type: ignore[no-untyped-def]
+    """ApiController's messages: an empty or malformed body, the version preconditions of a
+    single-object write and delete (checkSingleObjectWriteVersion), a key that is not the
+    URL's (API::processJSONObjectKey)."""
+    key = one(http, ITEMS, {"itemType": "book"})["key"]
+    url = f"{ITEMS}/{key}"
+
+    def said(response: httpx2.Response) -> tuple[int, str]:
+        return response.status_code, response.text
+
+    assert said(http.post(ITEMS, content=b"")) == (400, "POST data not provided")
+    assert said(http.post(ITEMS, content=b"[{")) == (
+        400,
+        "JSON Error: Syntax error, malformed JSON",
+    )
+    assert said(http.patch(url, json={"title": "T"})) == (
+        428,
+        "Either If-Unmodified-Since-Version or object version property must be provided for "
+        "key-based writes",
+    )
+    assert said(http.patch(url, json={"key": "AAAAAAAA", "version": 1})) == (
+        409,
+        "'key' property in JSON does not match item key of request",
+    )
+    mismatch = http.patch(url, json={"version": 1}, headers={"If-Unmodified-Since-Version": "2"})
+    assert said(mismatch) == (
+        400,
+        "If-Unmodified-Since-Version value does not match JSON 'version' property (2 != 1)",
+    )
+    assert said(http.delete(url)) == (
+        428,
+        "If-Unmodified-Since-Version must be provided for delete requests",
+    )
+    gone = http.delete(f"{ITEMS}/AAAAAAAA", headers={"If-Unmodified-Since-Version": "5"})
+    assert said(gone) == (412, "Item not found (expected version 5)")
+
+
 # ------------------------------------------------------------------ reads
 
 

@@ -26,6 +26,7 @@ from zotsync.sandbox.objects import (
     build_item,
     build_search,
     item_template,
+    note_title,
     timestamp,
 )
 from zotsync.sandbox.schema import Schema
@@ -126,6 +127,15 @@ def _int(value: str | None, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise ApiError(400, f"Invalid '{name}' value '{value}'") from None
+
+
+def _version_precondition(request: Request) -> int | None:
+    value = request.header("If-Unmodified-Since-Version")
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise ApiError(400, f"Invalid If-Unmodified-Since-Version value '{value}'")
+    return int(value)
 
 
 def new_key() -> str:
@@ -563,7 +573,7 @@ class Api:
             primary = self.schema.primary_creator.get(item_type, "author")
             return _creator_summary(data.get("creators", []), primary).casefold()
         if sort == "title":
-            title = str(data.get("title") or _note_title(str(data.get("note", ""))))
+            title = str(data.get("title") or note_title(str(data.get("note", ""))))
             return _SORT_TITLE.sub("", title).casefold()
         if sort == "date":
             return str_to_multipart(self.schema.date_of(data))  # ORDER BY IDD.value
@@ -851,15 +861,22 @@ class Api:
 
     @staticmethod
     def _json_body(request: Request) -> Any:
+        """The request's JSON (ApiController: an empty body, then checkJSONError's wording)."""
+        if not request.body:
+            raise ApiError(400, f"{request.method} data not provided")
         try:
-            return json.loads(request.body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, ValueError):
-            raise ApiError(400, "Invalid JSON in request body") from None
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "JSON Error: Malformed UTF-8 characters") from None
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ApiError(400, "JSON Error: Syntax error, malformed JSON") from None
 
     def _check_library_version(
         self, request: Request, group: Group, *, required: bool
     ) -> int | None:
-        header = _int(request.header("If-Unmodified-Since-Version"), "If-Unmodified-Since-Version")
+        header = _version_precondition(request)
         if header is None:
             if required:
                 raise ApiError(428, "If-Unmodified-Since-Version not provided")
@@ -926,6 +943,7 @@ class Api:
                 own_key=own_key,
                 type_of=type_of,
                 collection_exists=collection_exists,
+                library_id=group.id,
             )
         if kind == "collection":
             return build_collection(
@@ -1010,7 +1028,9 @@ class Api:
                 slot = str(index)
                 self.store.connection.execute("SAVEPOINT one")
                 try:
-                    outcome, result = self._post_one(group, key, kind, raw, header is not None)
+                    outcome, result = self._post_one(
+                        group, key, kind, raw, header is not None, index
+                    )
                 except ObjectError as error:
                     self.store.connection.execute("ROLLBACK TO one")
                     self.store.connection.execute("RELEASE one")
@@ -1039,17 +1059,26 @@ class Api:
         return response
 
     def _post_one(
-        self, group: Group, user: KeyInfo | None, kind: str, raw: Any, header_given: bool
+        self,
+        group: Group,
+        user: KeyInfo | None,
+        kind: str,
+        raw: Any,
+        header_given: bool,
+        index: int,
     ) -> tuple[str, Any]:
         if not isinstance(raw, dict):
-            raise ObjectError(400, "Invalid value in uploaded data; expected JSON object")
+            raise ObjectError(
+                400,
+                f"Invalid value for index {index} in uploaded data; expected JSON {kind} object",
+            )
         incoming: dict[str, Any] = raw["data"] if isinstance(raw.get("data"), dict) else raw
         label = _LABEL[kind]
         key = incoming.get("key")
         existing = None
         if key is not None:
-            if not isinstance(key, str) or not KEY_PATTERN.match(key):
-                raise ObjectError(400, f"'{key}' is not a valid {kind} key")
+            if problem := _key_problem(key, kind):
+                raise ObjectError(400, problem)
             existing = self.store.get(group.id, kind, key)
             has_version = "version" in incoming
             if not has_version and not header_given:
@@ -1093,18 +1122,33 @@ class Api:
             raise ApiError(400, "Uploaded data must be a JSON object")
         if isinstance(incoming.get("data"), dict):  # a whole downloaded object: its data counts
             incoming = incoming["data"]
-        if incoming.get("key") not in (None, object_key):
-            raise ApiError(409, "Key in JSON does not match key in URL")
-        header = _int(request.header("If-Unmodified-Since-Version"), "If-Unmodified-Since-Version")
+        if incoming.get("key") is not None:
+            if problem := _key_problem(incoming["key"], kind):
+                raise ApiError(400, problem)
+            if incoming["key"] != object_key:
+                raise ApiError(409, f"'key' property in JSON does not match {kind} key of request")
+        header = _version_precondition(request)
         json_version = incoming.get("version")
+        if json_version is not None and (
+            not isinstance(json_version, int) or isinstance(json_version, bool)
+        ):
+            raise ApiError(400, f"Invalid JSON 'version' property value '{json_version}'")
         if header is not None and json_version is not None and header != json_version:
-            raise ApiError(400, "If-Unmodified-Since-Version does not match 'version' property")
+            raise ApiError(
+                400,
+                "If-Unmodified-Since-Version value does not match JSON 'version' property "
+                f"({header} != {json_version})",
+            )
         expected = header if header is not None else json_version
         existing = self.store.get(group.id, kind, object_key)
         label = _LABEL[kind]
         if existing is not None:
             if expected is None:
-                raise ApiError(428, "If-Unmodified-Since-Version not provided")
+                raise ApiError(
+                    428,
+                    "Either If-Unmodified-Since-Version or object version property must be "
+                    "provided for key-based writes",
+                )
             if existing.version > expected:  # checkSingleObjectWriteVersion
                 raise ApiError(
                     412,
@@ -1114,11 +1158,11 @@ class Api:
                 )
         else:
             if expected is not None and expected > 0:
-                raise ApiError(412, f"{label} {object_key} not found (expected version {expected})")
+                raise ApiError(412, f"{label} not found (expected version {expected})")
             if request.method == "PATCH" and expected is None:
                 raise ApiError(
                     404,
-                    f"{label} does not exist (to create, use If-Unmodified-Since-Version: 0, "
+                    f"{label} not found (to create, use If-Unmodified-Since-Version: 0, "
                     "JSON 'version' 0, or PUT method)",
                 )
         with self.store.transaction():
@@ -1144,13 +1188,15 @@ class Api:
         return Response(204, b"", [_version_header(result_version)], committed_write=True)
 
     def _delete_one(self, request: Request, group: Group, kind: str, object_key: str) -> Response:
-        header = _int(request.header("If-Unmodified-Since-Version"), "If-Unmodified-Since-Version")
+        header = _version_precondition(request)
         if header is None:
-            raise ApiError(428, "If-Unmodified-Since-Version not provided")
+            raise ApiError(428, "If-Unmodified-Since-Version must be provided for delete requests")
         existing = self.store.get(group.id, kind, object_key)
         label = _LABEL[kind]
-        if existing is None:
-            raise ApiError(404 if header == 0 else 412, f"{label} {object_key} not found")
+        if existing is None:  # checkSingleObjectWriteVersion, then ItemsController's 404
+            if header > 0:
+                raise ApiError(412, f"{label} not found (expected version {header})")
+            raise ApiError(404, f"{label} not found")
         if existing.version > header:
             raise ApiError(
                 412,
@@ -1296,10 +1342,11 @@ def check_setting_value(name: str, value: Any) -> None:
 _SORT_TITLE = re.compile(r"^[\[\](){}\-\"'“‘ ]+")
 
 
-def _note_title(note: str) -> str:
-    """A note's title: its first line of text (Zotero_Notes::noteToTitle, roughly)."""
-    text = re.sub(r"<[^>]*>", " ", note)
-    return html.unescape(text).strip().split("\n")[0][:79]
+def _key_problem(key: Any, kind: str) -> str | None:
+    """API::processJSONObjectKey: a ``key`` must be a string and a valid key."""
+    if not isinstance(key, str):
+        return "'key' must be a string"
+    return None if KEY_PATTERN.match(key) else f"'{key}' is not a valid {kind} key"
 
 
 def _sort_order(request: Request, kind: str) -> tuple[str, bool]:
@@ -1416,7 +1463,9 @@ def _item_dates(
     now = now_iso()
     old = existing.data if existing else {}
     sent_added = incoming.get("dateAdded")
-    added = old.get("dateAdded") or (timestamp("dateAdded", sent_added) if sent_added else now)
+    # Item::setField takes a client's dateAdded on existing items too (the documentation
+    # says 400; the code, which we follow, saves it).
+    added = timestamp("dateAdded", sent_added) if sent_added else old.get("dateAdded") or now
     sent = incoming.get("dateModified")
     if sent and timestamp("dateModified", sent) != old.get("dateModified"):
         return added, timestamp("dateModified", sent)

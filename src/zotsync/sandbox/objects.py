@@ -12,6 +12,7 @@ API writes it, with every field of the type present (empty when unset).
 from __future__ import annotations
 
 import copy
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +33,25 @@ from zotsync.sandbox.schema import (
 from zotsync.sandbox.store import now_iso
 
 KEY_PATTERN = re.compile(r"^[23456789ABCDEFGHIJKLMNPQRSTUVWXYZ]{8}$")
-RELATION_PREDICATES = ("owl:sameAs", "dc:replaces", "dc:relation")
+# Zotero_Relations: the predicates objects may carry; the Mendeley ones take any value.
+EXTERNAL_PREDICATES = (
+    "mendeleyDB:documentUUID",
+    "mendeleyDB:remoteDocumentUUID",
+    "mendeleyDB:fileHash",
+    "mendeleyDB:annotationUUID",
+    "mendeleyDB:remoteFolderUUID",
+    "mendeleyDB:relatedDocumentUUID",
+    "mendeleyDB:relatedRemoteDocumentUUID",
+    "mendeleyDB:relatedFileHash",
+    "mendeleyDB:notebookUUID",
+)
+RELATION_PREDICATES = (
+    "owl:sameAs",
+    "dc:replaces",
+    "dc:relation",
+    *(p for p in EXTERNAL_PREDICATES if p != "mendeleyDB:remoteFolderUUID"),
+)
+COLLECTION_PREDICATES = ("owl:sameAs", "mendeleyDB:remoteFolderUUID")
 _RELATION_VALUE = re.compile(r"^http://zotero\.org/(users|groups)/\d+/items/[23456789A-Z]{8}$")
 _COLLECTION_RELATION = re.compile(
     r"^http://zotero\.org/(users|groups)/\d+/collections/[23456789A-Z]{8}$"
@@ -54,18 +73,47 @@ class ObjectError(Exception):
 Exists = Callable[[str], bool]
 
 
-def _text(name: str, value: Any) -> str:
-    """A field's value as stored: a string, trimmed as Item::setField trims it."""
+def _text(name: str, value: Any, label: str = "", where: str = "") -> str:
+    """A field's value as stored: a string, trimmed as Item::setField trims it; over
+    65,535 bytes it is Z_ERROR_FIELD_TOO_LONG, worded as Item::save and Errors.inc.php
+    word it (``label`` is the field's English name, ``where`` " for item 'lib/KEY'")."""
     if isinstance(value, bool) or value is None:
         raise ObjectError(400, f"'{name}' must be a string")
     if isinstance(value, (int, float)):
         return str(value)
     if not isinstance(value, str):
-        raise ObjectError(400, f"'{name}' must be a string")
+        raise ObjectError(400, f"Unexpected array for property '{name}'")
     trimmed: str = value.strip(PHP_TRIM)
     if len(trimmed.encode("utf-8")) > MAX_FIELD_BYTES:
-        raise ObjectError(413, f"Field '{name}' value is too long (over {MAX_FIELD_BYTES} bytes)")
+        label = label or name
+        excerpt = trimmed[:50] + "…"
+        raise ObjectError(
+            413,
+            f"{label} field value '{excerpt}' too long{where}",
+            {"field": label, "value": excerpt},
+        )
     return trimmed
+
+
+def _php_type(value: Any) -> str:
+    """PHP's gettype() of a decoded JSON value, as the dataserver's messages show it."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "double"
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def note_title(note: str) -> str:
+    """A note's title: its first line of text (Zotero_Notes::noteToTitle, roughly)."""
+    text = re.sub(r"<[^>]*>", " ", note)
+    return html.unescape(text).strip().split("\n")[0][:79]
 
 
 _SQL_DATE = re.compile(r"^-?\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -115,27 +163,30 @@ def _access_date(value: str, now: str) -> str:
     return found
 
 
-def _note(value: Any) -> str:
+def _note(value: Any, where: str) -> str:
     """A note's HTML: up to 500,000 characters (Item::setNote), stored as sent."""
     if not isinstance(value, str):
         raise ObjectError(400, "'note' must be a string")
     if len(value) > MAX_NOTE_CHARACTERS:
-        raise ObjectError(413, f"Note is too long (over {MAX_NOTE_CHARACTERS} characters)")
+        excerpt = note_title(value).strip() or value.strip()[:79]
+        raise ObjectError(413, f"Note '{excerpt}...' too long{where}")
     return value
 
 
 def _tags(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise ObjectError(400, "'tags' must be an array")
+        raise ObjectError(400, "'tags' property must be an array")
     tags: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
     for tag in value:
-        if not isinstance(tag, dict) or "tag" not in tag:
-            raise ObjectError(400, "Tag must be an object with a 'tag' property")
+        if not isinstance(tag, dict):
+            raise ObjectError(400, "Tag must be an object")
+        if not tag:
+            raise ObjectError(400, "Tag object is empty")
         for prop in tag:
             if prop not in ("tag", "type"):
                 raise ObjectError(400, f"Invalid tag property '{prop}'")
-        name = tag["tag"]
+        name = tag.get("tag", "")
         if isinstance(name, (int, float)) and not isinstance(name, bool):
             name = str(name)
         if not isinstance(name, str):
@@ -144,7 +195,7 @@ def _tags(value: Any) -> list[dict[str, Any]]:
         if not name:
             continue  # Item::setTags ignores empty and whitespace-only tags
         if len(name) > MAX_NAME:
-            raise ObjectError(413, f"Tag '{name[:50]}…' is too long to sync", {"tag": name})
+            raise ObjectError(413, f"Tag '{name[:50]}…' too long", {"tag": name})
         kind = tag.get("type", 0)
         if kind not in (0, 1, "0", "1"):
             raise ObjectError(400, f"Invalid tag type '{kind}'")
@@ -156,14 +207,21 @@ def _tags(value: Any) -> list[dict[str, Any]]:
 
 
 def _relations(value: Any, pattern: re.Pattern[str], predicates: tuple[str, ...]) -> dict[str, Any]:
+    """Relations as validateJSONItem/validateJSONCollection check them: an object (or an
+    empty array), known predicates, Zotero URIs except for the Mendeley predicates."""
+    if value == []:
+        return {}
     if not isinstance(value, dict):
-        raise ObjectError(400, "'relations' must be an object")
+        raise ObjectError(400, "'relations' property must be an object")
+    noun = "collection" if "collections" in pattern.pattern else "item"
     for predicate, targets in value.items():
         if predicate not in predicates:
             raise ObjectError(400, f"Unsupported predicate '{predicate}'")
+        if predicate in EXTERNAL_PREDICATES:
+            continue
         for target in targets if isinstance(targets, list) else [targets]:
             if not isinstance(target, str) or not pattern.match(target):
-                raise ObjectError(400, f"'{target}' is not a valid relation URI")
+                raise ObjectError(400, f"'relations' values currently must be Zotero {noun} URIs")
     return copy.deepcopy(value)
 
 
@@ -178,14 +236,15 @@ def _creators(schema: Schema, item_type: str, value: Any, is_new: bool) -> list[
         raise ObjectError(400, "'creators' property must be an array")
     allowed = schema.creator_types.get(item_type, ())
     creators: list[dict[str, str]] = []
+    known = {kind for kinds in schema.creator_types.values() for kind in kinds}
     for creator in value:
-        if not isinstance(creator, dict):
-            raise ObjectError(400, "Creator must be an object")
-        _check_creator(creator, item_type, allowed)
+        if not isinstance(creator, dict) or "creatorType" not in creator:
+            raise ObjectError(400, "creator object must contain 'creatorType'")
         if _nameless(creator, lambda text: text.strip(PHP_TRIM)):  # PHP trim()
             if len(value) == 1 and is_new:
                 continue
             raise ObjectError(400, "creator object must contain 'firstName'/'lastName' or 'name'")
+        _check_creator(creator, item_type, allowed, known)
     for creator in value:
         if _nameless(creator, unicode_trim):
             break
@@ -205,23 +264,34 @@ def _creators(schema: Schema, item_type: str, value: Any, is_new: bool) -> list[
     return creators
 
 
-def _check_creator(creator: dict[str, Any], item_type: str, allowed: tuple[str, ...]) -> None:
-    if "creatorType" not in creator:
-        raise ObjectError(400, "creator object must contain 'creatorType'")
-    creator_type = creator["creatorType"]
-    if creator_type not in allowed and creator_type != "author":
-        raise ObjectError(
-            400, f"'{creator_type}' is not a valid creator type for item type '{item_type}'"
-        )
+def _check_creator(
+    creator: dict[str, Any], item_type: str, allowed: tuple[str, ...], known: set[str]
+) -> None:
+    """validateJSONItem's loop over a creator's properties, in the order they were sent
+    (so the first problem is the one the dataserver names)."""
     for prop in creator:
-        if prop not in ("creatorType", "firstName", "lastName", "name"):
+        if prop == "creatorType":
+            kind = creator[prop]
+            if kind not in known:
+                raise ObjectError(400, f"'{kind}' is not a valid creator type")
+            if kind not in allowed and kind != "author":  # author is allowed everywhere
+                raise ObjectError(
+                    400, f"'{kind}' is not a valid creator type for item type '{item_type}'"
+                )
+        elif prop in ("firstName", "lastName"):
+            other = "lastName" if prop == "firstName" else "firstName"
+            if other not in creator:
+                raise ObjectError(400, f"'{other}' creator field must be set if '{prop}' is set")
+            if "name" in creator:
+                raise ObjectError(400, f"'{prop}' and 'name' creator fields are mutually exclusive")
+        elif prop == "name":
+            for part in ("firstName", "lastName"):
+                if part in creator:
+                    raise ObjectError(
+                        400, f"'{part}' and 'name' creator fields are mutually exclusive"
+                    )
+        else:
             raise ObjectError(400, f"Invalid creator property '{prop}'")
-    if "name" in creator and ("firstName" in creator or "lastName" in creator):
-        raise ObjectError(400, "'firstName' and 'name' creator fields are mutually exclusive")
-    if ("firstName" in creator) != ("lastName" in creator):
-        missing = "lastName" if "firstName" in creator else "firstName"
-        other = "firstName" if missing == "lastName" else "lastName"
-        raise ObjectError(400, f"'{missing}' creator field must be set if '{other}' is set")
 
 
 def _nameless(creator: dict[str, Any], trim: Callable[[str], str]) -> bool:
@@ -231,10 +301,11 @@ def _nameless(creator: dict[str, Any], trim: Callable[[str], str]) -> bool:
 
 
 def _deleted(value: Any) -> bool:
-    if value in (True, 1, "1", "true"):
-        return True
-    if value in (False, 0, "0", "false", None):
+    """``deleted``: a boolean, or 0/1 (validateJSONItem "Accept a boolean or 0/1")."""
+    if value is None:
         return False
+    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
     raise ObjectError(400, "'deleted' must be a boolean")
 
 
@@ -267,9 +338,11 @@ def build_item(
     collection_exists: Exists,
     own_key: str | None = None,
     type_of: Callable[[str], str | None] | None = None,
+    library_id: int = 0,
 ) -> dict[str, Any]:
     """The item's new ``data`` (without key, version and dates), or :class:`ObjectError`."""
     old = existing or {}
+    where = f" for item '{library_id}/{own_key}'" if own_key else ""
     item_type = incoming.get("itemType", old.get("itemType"))
     if item_type is None:
         raise ObjectError(400, "'itemType' property not provided")
@@ -286,14 +359,8 @@ def build_item(
             continue
         source[name] = value
 
+    _check_properties(schema, item_type, source, incoming)
     fields = schema.fields_by_type[item_type]
-    all_fields = set(schema.all_fields)
-    for name, value in source.items():
-        if name in _ITEM_PROPERTIES or name in fields:
-            continue
-        if name in all_fields and value in ("", None):
-            continue
-        raise ObjectError(400, f"'{name}' is not a valid field for type '{item_type}'")
 
     data: dict[str, Any] = {}
     parent = source.get("parentItem", False)
@@ -309,12 +376,12 @@ def build_item(
     if embedded and parent is False:
         raise ObjectError(400, "Embedded-image attachment must have a parent item")
     if parent is not False:
-        if item_type not in CHILD_TYPES:
-            raise ObjectError(400, "Only note, attachment and annotation items can be child items")
         if not isinstance(parent, str) or not KEY_PATTERN.match(parent):
-            raise ObjectError(400, f"'{parent}' is not a valid item key")
+            raise ObjectError(400, "'parentItem' must be a valid item key or false")
         if parent == own_key:
-            raise ObjectError(400, f"Item {parent} cannot be a child of itself")
+            raise ObjectError(400, f"Item {parent} cannot be a child of itself{_INTEGRITY_HINT}")
+        if item_type not in CHILD_TYPES:
+            raise ObjectError(400, "Child item must be note, attachment, or annotation")
         if not item_exists(parent) or not top_level_item(parent):
             raise ObjectError(409, f"Parent item {parent} not found", {"parentItem": parent})
         parent_type = type_of(parent) if type_of else None
@@ -336,7 +403,8 @@ def build_item(
         data["linkMode"] = link_mode
 
     for name in fields:
-        data[name] = _text(name, source.get(name, "") if source.get(name) is not None else "")
+        value = source.get(name, "") if source.get(name) is not None else ""
+        data[name] = _text(name, value, schema.localized("fields", name), where)
         if name == "accessDate":
             data[name] = _access_date(data[name], now_iso())
         elif name in schema.date_fields and is_multipart(data[name]):
@@ -354,21 +422,25 @@ def build_item(
         raise ObjectError(400, f"'creators' is not a valid field for type '{item_type}'")
 
     if item_type in ("note", "attachment"):
-        data["note"] = _note(source.get("note", ""))
+        data["note"] = _note(source.get("note", ""), where)
     if item_type == "attachment":
         data["contentType"] = _text("contentType", source.get("contentType", ""))
         data["charset"] = _text("charset", source.get("charset", ""))
+        if data["linkMode"] == "embedded_image":
+            _check_embedded_image(data)
         imported = (
             str(data["linkMode"]).startswith("imported") or data["linkMode"] == "embedded_image"
         )
         for name in FILE_PROPERTIES:
             if name in source and source[name] not in ("", None):
                 if not imported:
-                    raise ObjectError(400, f"'{name}' is valid only for imported attachments")
+                    raise ObjectError(
+                        400, f"'{name}' is valid only for imported and embedded-image attachments"
+                    )
                 data[name] = source[name]
         if "path" in source and source["path"] not in ("", None):
             if data["linkMode"] != "linked_file":
-                raise ObjectError(400, "'path' is valid only for linked-file attachments")
+                raise ObjectError(400, "'path' is valid only for linked file attachment items")
             data["path"] = _text("path", source["path"])
     if item_type == "annotation":
         for name in ANNOTATION_PROPERTIES:
@@ -377,14 +449,16 @@ def build_item(
 
     data["tags"] = _tags(source.get("tags", []))
     collections = source.get("collections", [])
-    if not isinstance(collections, list) or not all(isinstance(c, str) for c in collections):
-        raise ObjectError(400, "'collections' must be an array of collection keys")
+    if not isinstance(collections, list):
+        raise ObjectError(400, "'collections' property must be an array")
     if parent is not False:
         if collections:
             raise ObjectError(400, "Child items cannot be assigned to collections")
     else:
         for key in collections:
-            if not KEY_PATTERN.match(key) or not collection_exists(key):
+            if not isinstance(key, str) or not KEY_PATTERN.match(key):
+                raise ObjectError(400, f"'{key}' is not a valid collection key")
+            if not collection_exists(key):
                 raise ObjectError(409, f"Collection {key} not found", {"collection": key})
         data["collections"] = list(dict.fromkeys(collections))
     data["relations"] = _relations(
@@ -392,17 +466,53 @@ def build_item(
     )
     if _deleted(source.get("deleted")):
         data["deleted"] = 1
-    if (
-        existing is not None
-        and incoming.get("dateAdded")
-        and timestamp("dateAdded", incoming["dateAdded"]) != old.get("dateAdded")
-    ):
-        raise ObjectError(400, "'dateAdded' cannot be modified for existing items")
     if data.get("linkMode") == "embedded_image":
         # An image embedded in a note: the API keeps only what describes the file.
         kept = ("parentItem", "itemType", "linkMode", "contentType", *FILE_PROPERTIES, "deleted")
         return {k: v for k, v in data.items() if k in kept}
     return data
+
+
+# Errors.inc.php adds this to Z_ERROR_ITEM_PARENT_SET_TO_SELF ("TEMP: Corrected/prevented
+# in 5.0.92").
+_INTEGRITY_HINT = (
+    "\n\nCheck your database integrity from the Advanced → Files and Folders pane of the "
+    "Zotero preferences."
+)
+_ATTACHMENT_ONLY = ("contentType", "charset", "filename", "md5", "mtime", "path", "linkMode")
+
+
+def _check_properties(
+    schema: Schema, item_type: str, source: dict[str, Any], incoming: dict[str, Any]
+) -> None:
+    """validateJSONItem's checks of property names: type-specific properties on other
+    types, unknown names, and fields of another item type (setField)."""
+    for name in incoming:
+        if name == "note" and item_type not in ("note", "attachment"):
+            raise ObjectError(400, "'note' property is valid only for note and attachment items")
+        if name in _ATTACHMENT_ONLY and name != "linkMode" and item_type != "attachment":
+            raise ObjectError(400, f"'{name}' is valid only for attachment items")
+        if name in ANNOTATION_PROPERTIES and item_type != "annotation":
+            raise ObjectError(400, f"'{name}' is valid only for annotation items")
+    fields = schema.fields_by_type[item_type]
+    all_fields = set(schema.all_fields)
+    for name, value in source.items():
+        if name in _ITEM_PROPERTIES or name in fields:
+            continue
+        if name not in all_fields:
+            raise ObjectError(400, f"Invalid property '{name}'")
+        if value not in ("", None):
+            raise ObjectError(400, f"'{name}' is not a valid field for type '{item_type}'")
+
+
+def _check_embedded_image(data: dict[str, Any]) -> None:
+    """validateJSONItem and Item::save on an image embedded in a note."""
+    if data.get("note"):
+        raise ObjectError(400, "'note' property is not valid for embedded images")
+    if data.get("charset"):
+        raise ObjectError(400, "'charset' is not valid for embedded images")
+    if not str(data.get("contentType", "")).startswith("image/"):
+        raise ObjectError(400, "Embedded-image attachment must have an image content type")
 
 
 def _require_whole(incoming: dict[str, Any], *, child: bool) -> None:
@@ -462,24 +572,23 @@ def build_collection(
     source = _merged_source(
         existing, incoming, replace, ("name", "parentCollection", "relations", "deleted")
     )
-    title = source.get("name")
-    title = collection_name(title) if isinstance(title, str) else title
-    if not isinstance(title, str) or not title:
-        raise ObjectError(400, "Collection name cannot be empty")
+    _require(incoming, ("name",) if replace or existing is None else ())
+    title = _name(source.get("name"), "Collection")
     if len(title) > MAX_NAME:
-        raise ObjectError(413, f"Collection name '{title[:50]}…' too long")
+        excerpt = title[:50] + "…"
+        raise ObjectError(413, f"Collection name '{excerpt}' too long", {"value": excerpt})
     parent = source.get("parentCollection", False)
-    if parent in ("", None):
+    if parent in ("", None, 0):
         parent = False
-    if parent is not False and (
-        not isinstance(parent, str)
-        or not KEY_PATTERN.match(parent)
-        or not collection_exists(parent)
-    ):
+    if parent is not False and not isinstance(parent, str):
+        raise ObjectError(
+            400, f"'parentCollection' must be a collection key or FALSE ({_php_type(parent)})"
+        )
+    if parent is not False and (not KEY_PATTERN.match(parent) or not collection_exists(parent)):
         raise ObjectError(409, f"Parent collection {parent} not found", {"collection": parent})
     data: dict[str, Any] = {"name": title, "parentCollection": parent}
     data["relations"] = _relations(
-        source.get("relations", {}), _COLLECTION_RELATION, ("owl:sameAs",)
+        source.get("relations", {}), _COLLECTION_RELATION, COLLECTION_PREDICATES
     )
     if _deleted(source.get("deleted")):
         data["deleted"] = True
@@ -490,15 +599,13 @@ def build_search(
     existing: dict[str, Any] | None, incoming: dict[str, Any], *, replace: bool
 ) -> dict[str, Any]:
     source = _merged_source(existing, incoming, replace, ("name", "conditions", "deleted"))
-    title = source.get("name")
-    title = collection_name(title) if isinstance(title, str) else title
-    if not isinstance(title, str) or not title:
-        raise ObjectError(400, "Search name cannot be empty")
+    _require(incoming, ("name", "conditions") if replace or existing is None else ())
+    title = _name(source.get("name"), "Search")
     if len(title) > MAX_NAME:
         raise ObjectError(413, f"Search name cannot be longer than {MAX_NAME} characters")
     conditions = source.get("conditions", [])
     if not isinstance(conditions, list):
-        raise ObjectError(400, "'conditions' must be an array")
+        raise ObjectError(400, f"'conditions' must be an array ({_php_type(conditions)})")
     if not conditions:
         raise ObjectError(400, "'conditions' cannot be empty")
     for condition in conditions:
@@ -513,9 +620,26 @@ def build_search(
 _CONDITION_LIMITS = {"condition": 50, "operator": 25, "value": 255}
 
 
+def _require(incoming: dict[str, Any], props: tuple[str, ...]) -> None:
+    """validateJSONCollection/validateJSONSearch: what a new object or a PUT must give."""
+    for prop in props:
+        if incoming.get(prop) is None:
+            raise ObjectError(400, f"'{prop}' property not provided")
+
+
+def _name(value: Any, label: str) -> str:
+    """A collection's or search's name: a non-empty string, trimmed and NFC-normalised."""
+    if not isinstance(value, str):
+        raise ObjectError(400, "'name' must be a string")
+    name = collection_name(value)
+    if not name:
+        raise ObjectError(400, f"{label} name cannot be empty")
+    return name
+
+
 def _check_condition(condition: Any) -> None:
     if not isinstance(condition, dict):
-        raise ObjectError(400, "Search condition must be an object")
+        condition = {}  # PHP's isset($condition->prop) is false on a non-object
     for prop in _CONDITION_LIMITS:
         if prop not in condition:
             raise ObjectError(400, f"'{prop}' property not provided for search condition")
