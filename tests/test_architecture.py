@@ -36,6 +36,7 @@ OWNER = {  # an outside library -> the only modules that may import it
     "keyring": {"zotsync.adapters.credentials"},
     "bibtexparser": {"zotsync.adapters.bibtex"},
     "click": {"zotsync.cli"},  # the package: every command module
+    "anyascii": {"zotsync.adapters.transliteration"},
 }
 IO_CALLS = {"open", "print", "input"}
 IO_MODULES = {"os", "pathlib", "subprocess", "socket", "shutil", "tempfile", "sqlite3", "http"}

@@ -138,6 +138,8 @@ def test_not_a_list_folder(tmp_path: Path) -> None:
         ("lists:\n  x:\n    markdown: README.md\n", 3, "`entries` is required"),
         ("lists:\n  x:\n    entries: e\n    library: {group: abc}\n", 4, "`library` is"),
         ("lists:\n  x: {entries: e\n", 2, "not valid YAML"),
+        ("lists:\n  x:\n    entries: e\ncitekey: auth.lowr + year\n", 4, "unknown filter 'lowr'"),
+        ("citekey: auth(1,\nlists:\n  x:\n    entries: e\n", 1, "expected an argument"),
     ],
 )
 def test_bad_config_is_one_line_with_file_and_line(

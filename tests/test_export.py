@@ -129,8 +129,9 @@ def test_default_key_formula_is_better_bibtex_s() -> None:
     # Folding to ASCII, skip words, a missing year, a name-only creator:
     vu = [{"creatorType": "author", "firstName": "San", "lastName": "Vũ Ngọc"}]
     assert base_key(vu, "The état of the art: a survey", "2000-03") == "vungocEtatArtSurvey2000"
+    # A dash-connected word is one word (Better BibTeX #619, formatter.ts ``split``).
     team = [{"creatorType": "author", "name": "OpenAI"}]
-    assert base_key(team, "GPT-4 Technical Report", "") == "openaiGPT4Technical"
+    assert base_key(team, "GPT-4 Technical Report", "") == "openaiGPT4TechnicalReport"
 
 
 def test_clashing_keys_get_a_b_postfixes_and_claimed_keys_stay() -> None:

@@ -7,13 +7,14 @@ fails early; the commands that use them come with the sync.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from zotsync.adapters.yaml_store import load_yaml_node, mapping_values
+from zotsync.core.keyformula import DEFAULT_FORMULA, Formula, FormulaError, compile_formula
 from zotsync.errors import InputError, UserError
 
 CONFIG_NAME = "zotsync.yaml"
@@ -46,12 +47,18 @@ class ListConfig:
     mapping: Path | None
     collection: str
     library: LibraryConfig
+    citekey: str = DEFAULT_FORMULA  # the project's key formula (zotsync.yaml `citekey`)
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
     path: Path
     lists: tuple[ListConfig, ...]
+    citekey: str = DEFAULT_FORMULA  # Better BibTeX's citekeyFormat, for every list
+
+    @property
+    def formula(self) -> Formula:
+        return compile_formula(self.citekey)  # checked when the file was read
 
     def select(self, name: str | None) -> tuple[ListConfig, ...]:
         if name is None:
@@ -83,6 +90,7 @@ def load_config(path: Path) -> Config:
     lists_node = mapping_values(node)["lists"]
     list_nodes = mapping_values(lists_node)
     base = path.parent
+    citekey = _citekey(path, data, mapping_values(node))
     lists = []
     for name, settings in data["lists"].items():
         list_node = list_nodes.get(str(name))
@@ -97,8 +105,26 @@ def load_config(path: Path) -> Config:
                     _line(fields.get(str(key))),
                     f"list {name!r}: unknown key {key!r} (known: {known})",
                 )
-        lists.append(_list_config(path, base, str(name), settings, fields, list_node))
-    return Config(path, tuple(lists))
+        found = _list_config(path, base, str(name), settings, fields, list_node)
+        lists.append(replace(found, citekey=citekey))
+    return Config(path, tuple(lists), citekey)
+
+
+def _citekey(path: Path, data: dict[str, Any], nodes: dict[str, yaml.Node]) -> str:
+    """The project's ``citekey`` formula (Better BibTeX's language), checked here so a
+    typo fails with its line before any key is made."""
+    formula = data.get("citekey", DEFAULT_FORMULA)
+    if not isinstance(formula, str) or not formula.strip():
+        raise InputError(path, _line(nodes.get("citekey")), "`citekey` must be a formula")
+    try:
+        compile_formula(formula)
+    except FormulaError as error:
+        raise InputError(
+            path,
+            _line(nodes.get("citekey")),
+            f"`citekey`: {error} (Better BibTeX's formula language, e.g. {DEFAULT_FORMULA!r})",
+        ) from None
+    return formula
 
 
 def _list_config(

@@ -28,6 +28,7 @@ from zotsync.adapters.bibtex import (
 )
 from zotsync.adapters.caches import CACHE_DIR, JsonCache, content_key
 from zotsync.adapters.config import Config, ListConfig
+from zotsync.adapters.key_ledger import record_exported
 from zotsync.adapters.yaml_store import (
     finish_pending_save,
     load_list,
@@ -37,10 +38,11 @@ from zotsync.adapters.yaml_store import (
     section_files,
     section_order,
 )
-from zotsync.app.keys import with_keys
-from zotsync.core.citekeys import KeyAllocator, base_key, valid_citation_key
+from zotsync.app.keys import formula_of, with_keys
+from zotsync.core.citekeys import KeyAllocator, key_item, valid_citation_key
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import SectionPath, paper_identity
+from zotsync.core.keyformula import DEFAULT, Formula
 from zotsync.core.mapping import Mapping, section_item_fields
 from zotsync.errors import UserError
 from zotsync.sync.desired import desired_library
@@ -97,7 +99,9 @@ def from_entries(
     return chosen
 
 
-def keyed_items(items: Iterable[dict[str, Any]], taken: Iterable[str] = ()) -> list[Keyed]:
+def keyed_items(
+    items: Iterable[dict[str, Any]], taken: Iterable[str] = (), formula: Formula = DEFAULT
+) -> list[Keyed]:
     """Zotero items with their ``citationKey``, or a key made by the default formula when
     they have none, share one with an earlier item, or have one that is not a valid BibTeX
     key (a teammate's text must not become BibTeX structure)."""
@@ -111,10 +115,11 @@ def keyed_items(items: Iterable[dict[str, Any]], taken: Iterable[str] = ()) -> l
             keyed.append(Keyed(key, data))
         else:
             missing.append(data)
+    primary = zotero_fields().primary_creator
     for data in missing:
-        title, date = str(data.get("title", "")), str(data.get("date", ""))
-        key = allocator.allocate(base_key(data.get("creators", []), title, date))
-        keyed.append(Keyed(key, data))
+        item_type = str(data.get("itemType", ""))
+        made = key_item(data.get("creators", []), data, item_type, primary.get(item_type, "author"))
+        keyed.append(Keyed(allocator.allocate(formula.make(made)), data))
     return keyed
 
 
@@ -132,6 +137,7 @@ def from_zotero(
     path: SectionPath,
     where: str,
     root_key: str | None = None,
+    formula: Formula = DEFAULT,
 ) -> list[Keyed]:
     """The items of the collection at ``path`` below the root collection and of its
     sub-collections.  ``read_items(key)`` reads one collection's top-level items; the root is
@@ -164,7 +170,7 @@ def from_zotero(
     for key in selected:
         for data in read_items(key):
             items.setdefault(str(data["key"]), data)
-    return keyed_items(items.values())
+    return keyed_items(items.values(), formula=formula)
 
 
 # --------------------------------------------------------------------------- cached export
@@ -252,7 +258,8 @@ def export_entries(
                 chosen[paper] = None
     cache.save()
     blocks = [first[content] for content in chosen]
-    return Exported(join_blocks(blocks, fmt), len(blocks), paths, keyless)
+    keys = tuple(key for key, _ in blocks)
+    return Exported(join_blocks(blocks, fmt), len(blocks), paths, keyless, keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +268,7 @@ class Exported:
     count: int
     paths: set[SectionPath]  # every section path of the list (and their parents)
     keyless: bool  # some entry has no citation key yet: assign and store keys first
+    keys: tuple[str, ...] = ()  # the keys exported
 
 
 def _section_record(
@@ -303,6 +311,7 @@ def zotero_items(
                 path,
                 where,
                 root.key if root is not None and not fresh else None,
+                formula_of(item.name, config.lists),
             )
         finally:
             library.close()
@@ -345,6 +354,8 @@ def export_collection(
     if request.source == "zotero":
         chosen, where = zotero_items(config, item, path, notify)
         text = render(chosen, request.fmt, options)
+        if not request.dry_run:
+            record_exported(item.entries, (keyed.key for keyed in chosen))
         return ExportResult(item, path, text, len(chosen), where, refused_keys(chosen), 0)
     notes: list[str] = []
     keys_stored = 0
@@ -356,11 +367,13 @@ def export_collection(
             mapping = load_mapping(item.mapping)
             chosen = from_entries(reading_list, mapping, item.name, item.collection, path)
             text = render(chosen, request.fmt, options)
-            result = Exported(text, len(chosen), result.paths, False)
+            result = Exported(text, len(chosen), result.paths, False, ())
         else:
             save_list(item.entries, reading_list)
             notes.append(f"stored {keys_stored} new citation key(s) in {item.entries}")
             result = _exported(item, lambda: reading_list, path, request.fmt, options)
+    if not request.dry_run:
+        record_exported(item.entries, result.keys)  # from now on these keys never change
     return ExportResult(
         item, path, result.text, result.count, str(item.entries), notes, keys_stored
     )

@@ -15,6 +15,7 @@ def list_findings(
     entries: Path,
     mapping: Path | None,
     loaded: tuple[ReadingList, dict[str, tuple[Path, int]]] | None = None,
+    citekey: str | None = None,
 ) -> list[Finding]:
     """Every finding of the list in ``entries`` (already ``loaded``, or read here)."""
     from zotsync.adapters.markdown_list import render_list
@@ -23,9 +24,14 @@ def list_findings(
 
     reading_list, where = loaded or load_list(entries, readonly=True)
     located = {entry_id: (str(path), line) for entry_id, (path, line) in where.items()}
+    from zotsync.adapters.transliteration import install
+    from zotsync.core.keyformula import DEFAULT, compile_formula
+
+    install()
+    formula = compile_formula(citekey) if citekey else DEFAULT
     return check_list(
         reading_list, located, render_list(reading_list), load_venues(mapping),
-        str(entries / "frame.md"),
+        str(entries / "frame.md"), formula,
     )  # fmt: skip
 
 

@@ -111,6 +111,7 @@ def sync_lists(
                 if isinstance(job.apply_local, ListWriter) and job.apply_local.renders:
                     job.apply_local.finish()
             _remember_clean(members, results)
+            _record_sent_keys(members)
         outcome.requests[where(target)] = library.requests
         outcome.lists.extend(
             ListResult(name, where(target), report, library.requests)
@@ -228,6 +229,15 @@ def _stop_on_doubts(
     if doubts is None:
         raise DoubtfulFields(text)
     doubts.append(text)
+
+
+def _record_sent_keys(members: list[tuple[ListConfig, Target, ListJob]]) -> None:
+    """The keys the sync sent to Zotero, in each list's ledger: exported, they never change."""
+    from zotsync.adapters.key_ledger import record_exported
+
+    for item, _, job in members:
+        keys = (str(d.fields.get("citationKey", "")) for d in job.desired.items.values())
+        record_exported(item.entries, keys)
 
 
 def _remember_clean(

@@ -7,7 +7,7 @@ found the Markdown stale; 2 a user error (bad file, option or config), with one 
 3 sync conflicts left alone; 4 Zotero refused or kept failing; 5 the list is busy.
 """
 
-from zotsync.cli import account, export, lists, sandbox, sync  # noqa: F401  (they register)
+from zotsync.cli import account, export, keys, lists, sandbox, sync  # noqa: F401  (they register)
 from zotsync.cli.main import main
 
 __all__ = ["main"]

@@ -72,6 +72,7 @@ class ListFiles:
     entries: Path
     markdown: Path | None
     mapping: Path | None
+    citekey: str | None = None  # the project's key formula (None: Better BibTeX's default)
 
 
 def list_files(ctx: click.Context, entries: Path | None, list_name: str | None) -> list[ListFiles]:
@@ -80,7 +81,7 @@ def list_files(ctx: click.Context, entries: Path | None, list_name: str | None) 
         return [ListFiles(entries.name, entries, None, None)]
     config = config_of(ctx)
     return [
-        ListFiles(item.name, item.entries, item.markdown, item.mapping)
+        ListFiles(item.name, item.entries, item.markdown, item.mapping, item.citekey)
         for item in config.select(list_name)
     ]
 

@@ -413,11 +413,11 @@ def check(
     for target in list_files(ctx, entries, list_name):
         venues = mapping or target.mapping
         new_file = add_venues and venues is not None and not venues.exists()
-        found = list_findings(target.entries, None if new_file else venues)
+        found = list_findings(target.entries, None if new_file else venues, citekey=target.citekey)
         if add_venues and any(f.code == "unknown-venue" for f in found):
             _add_venues(found, venues, dry_run)
             if not dry_run:
-                found = list_findings(target.entries, venues)
+                found = list_findings(target.entries, venues, citekey=target.citekey)
         findings.extend((target.name, finding) for finding in found)
     if as_json:
         echo_json([{"list": name, **finding.as_dict()} for name, finding in findings])
@@ -425,7 +425,7 @@ def check(
         for _, finding in findings:
             click.echo(str(finding))
         click.echo(f"{len(findings)} finding(s)", err=True)
-    if findings:
+    if any(finding.level != "info" for _, finding in findings):
         sys.exit(1)
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from zotsync.core.citekeys import entry_key_item, made_by
 from zotsync.core.document import ReadingList, Rendered, Verbatim
 from zotsync.core.entries import (
     Entry,
@@ -19,6 +20,8 @@ from zotsync.core.entries import (
     normalise_url,
     titles_agree,
 )
+from zotsync.core.keyformula import Formula
+from zotsync.core.keyparts import MARKER
 from zotsync.core.mapping import VenueTable
 
 # Findings that say zotsync may have read a field wrong (or the list wrote one no library
@@ -28,6 +31,11 @@ ERROR_CODES = frozenset(
     {"empty-title", "implausible-title", "venue-markup", "venue-is-authors", "authors-unsplit",
      "bad-url-scheme"}
 )  # fmt: skip
+
+
+# Findings that say what is so, not what is wrong: `check` shows them, its exit status and a
+# first sync do not count them.
+INFO_CODES = frozenset({"key-not-formula"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,8 @@ class Finding:
 
     @property
     def level(self) -> str:
+        if self.code in INFO_CODES:
+            return "info"
         return "error" if self.code in ERROR_CODES else "warning"
 
     def __str__(self) -> str:
@@ -151,14 +161,18 @@ def check_list(
     rendered: Rendered,
     venues: VenueTable,
     frame_path: str,
+    formula: Formula | None = None,
 ) -> list[Finding]:
-    """Every finding, entry by entry in list order, then the frame's lines."""
+    """Every finding, entry by entry in list order, then the frame's lines; with a key
+    ``formula``, the keys it would not make now."""
     findings: list[Finding] = []
     keys_seen: dict[str, Entry] = {}
     citation_keys: dict[str, Entry] = {}
     for _section, entry in reading_list.entries():
         found = _entry_problems(entry, venues)
         found += _clashes(entry, where, keys_seen, citation_keys)
+        if formula is not None and (problem := _key_not_formula(entry, formula)):
+            found.append(problem)
         path, line = where.get(entry.id, ("?", 0))
         shown = rendered.entry_lines.get(entry.id)
         for code, message in found:
@@ -192,6 +206,21 @@ def _entry_problems(entry: Entry, venues: VenueTable) -> list[tuple[str, str]]:
         elif venues.lookup(entry.venue) is None:
             found.append(("unknown-venue", f"venue {entry.venue!r} is not in the mapping"))
     return found + implausible(entry)
+
+
+def _key_not_formula(entry: Entry, formula: Formula) -> tuple[str, str] | None:
+    key = entry.citation_key
+    if not key:
+        return None
+    made = formula.make(entry_key_item(entry))
+    if made_by(made, key):
+        return None
+    now = made.text.replace(MARKER, "") or "no key"
+    return (
+        "key-not-formula",
+        f"citation key {key!r} is not what the formula makes now ({now!r}); it stays if it "
+        "was exported (`zotsync keys --rekey` remakes those never exported)",
+    )
 
 
 def _clashes(

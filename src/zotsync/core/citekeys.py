@@ -1,8 +1,10 @@
-"""Citation keys: Better BibTeX's default formula, generated once and then kept (pure).
+"""Citation keys: made by a Better BibTeX formula once, then kept (pure).
 
+The formula is the project's ``citekey`` (zotsync.yaml), by default Better BibTeX's
 ``auth.lower + shorttitle(3,3) + year``: the first author's last name folded to ASCII and
 lower-cased, the first three words of the title that are not skip-words, each capitalised,
-and the year; ``a``, ``b``, … ``z``, ``aa``… appended when the key is taken in the library.
+and the year (keyformula.py reads and evaluates formulas).  ``a``, ``b``, … ``z``, ``aa``…
+(or the formula's ``postfix``) tell apart keys taken in the library.
 ``hansenNoiseStatisticsIts2020`` for Hansen et al., "Noise statistics and its implications…"
 (2020).  A key is stored in the entry once generated and never recomputed: a later change of
 title or authors, or a clashing paper added later, leaves it as it is.
@@ -11,52 +13,20 @@ title or authors, or a clashing paper added later, leaves it as it is.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
 from zotsync.core.document import ReadingList
 from zotsync.core.entries import Entry, Section
+from zotsync.core.keyformula import DEFAULT, Formula, Made
+from zotsync.core.keyparts import MARKER, KeyItem
 from zotsync.core.names import creators_of
 
-# Better BibTeX's default skipWords preference.
-SKIP_WORDS = frozenset(
-    """a ab aboard about above across after against al along amid among an and anti around
-    as at before behind below beneath beside besides between beyond but by d da das de del
-    dell dello dei degli della delle dem den der des despite die do down du during ein eine
-    einem einen einer eines el en et except for from gli i il in inside into is l la las le
-    les like lo los near nor of off on onto or over past per plus round save since so some
-    sur than the through to toward towards un una unas uno unos under underneath une unlike
-    until up upon versus via von while with within without yet zu zum""".split()
-)
-# Letters NFKD does not split into an ASCII base and marks.
-_FOLD = str.maketrans(
-    {
-        "ø": "o",
-        "Ø": "O",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "Ð": "D",
-        "þ": "th",
-        "Þ": "TH",
-        "ı": "i",
-    }
-)
-_WORD = re.compile(r"[A-Za-z0-9]+")
 # What BibTeX (and biber) read as one key: no space, no comma, brace, quote, parenthesis,
 # '=', '#', '%', '~' or backslash, which would end it or open BibTeX structure.
 _VALID_KEY = re.compile(r"[^\s,{}()=\"#%'~\\]{1,200}")
-_APOSTROPHES = re.compile(r"['’]")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_POSTFIX_CODES = re.compile(r"%\((\w)\)s")
 
 
 def valid_citation_key(key: str) -> bool:
@@ -64,48 +34,35 @@ def valid_citation_key(key: str) -> bool:
     return bool(_VALID_KEY.fullmatch(key)) and key.isprintable()
 
 
-def fold(text: str) -> str:
-    """``Vũ Ngọc`` -> ``Vu Ngoc``: accents dropped, letters transliterated, the rest removed."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
+def key_item(
+    creators: Iterable[Mapping[str, Any]],
+    fields: Mapping[str, Any],
+    item_type: str = "journalArticle",
+    primary: str = "author",
+) -> KeyItem:
+    return KeyItem(tuple(creators), dict(fields), item_type, primary)
 
 
-def _auth(creators: Iterable[dict[str, Any]]) -> str:
-    for creator in creators:
-        name = creator.get("lastName") or creator.get("name") or ""
-        if name:
-            return "".join(_WORD.findall(fold(str(name)))).lower()
-    return ""
-
-
-def _shorttitle(title: str) -> str:
-    kept: list[str] = []
-    for word in _WORD.findall(fold(_APOSTROPHES.sub("", title))):
-        if word.lower() not in SKIP_WORDS:
-            kept.append(word[0].upper() + word[1:])
-            if len(kept) == 3:
-                break
-    return "".join(kept)
-
-
-def base_key(creators: Iterable[dict[str, Any]], title: str, date: str) -> str:
+def base_key(
+    creators: Iterable[Mapping[str, Any]], title: str, date: str, formula: Formula = DEFAULT
+) -> str:
     """The key before any postfix, from Zotero-style creators, title and date."""
-    year = _YEAR.search(date)
-    return _auth(creators) + _shorttitle(title) + (year.group(1) if year else "")
+    return formula.key(key_item(creators, {"title": title, "date": date}))
 
 
-def _postfixes() -> Iterator[str]:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    yield from letters
-    for first in letters:
-        for second in letters:
-            yield first + second
-    n = 0
-    while True:  # beyond zz (702 clashes of one key): numbers
-        n += 1
-        yield f"zz{n}"
+def excel_column(n: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA (Better BibTeX's postfix letters)."""
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _postfix(template: str, n: int) -> str:
+    letters = excel_column(n)
+    values = {"a": letters.lower(), "A": letters, "n": str(n)}
+    return _POSTFIX_CODES.sub(lambda found: values.get(found.group(1), ""), template)
 
 
 class KeyAllocator:
@@ -121,20 +78,33 @@ class KeyAllocator:
         self.taken.add(key.casefold())
         return True
 
-    def allocate(self, base: str) -> str:
-        base = base or "item"
-        if self.claim(base):
-            return base
-        for postfix in _postfixes():
-            if self.claim(base + postfix):
-                return base + postfix
-        raise AssertionError("unreachable: the postfixes never run out")
+    def allocate(self, made: Made | str) -> str:
+        """The made key if free, else it with the formula's postfix (a, b, … by default;
+        at the infix marker when the formula has one) for the first n that is free."""
+        if isinstance(made, str):
+            made = Made(made)
+        text = made.text if MARKER in made.text else made.text + MARKER
+        if text == MARKER:
+            text = "item" + MARKER
+        n = made.offset
+        while True:
+            candidate = text.replace(MARKER, _postfix(made.postfix, n) if n else "")
+            if self.claim(candidate):
+                return candidate
+            n += 1
+            if n > made.offset + 100_000:
+                raise AssertionError("a postfix template that repeats itself")
 
 
-def key_for_entry(entry: Entry, allocator: KeyAllocator) -> str:
-
+def entry_key_item(entry: Entry) -> KeyItem:
+    """What a formula reads of an entry: its authors, title, year and venue."""
     date = str(entry.year) if entry.year is not None else ""
-    return allocator.allocate(base_key(creators_of(entry.authors), entry.title, date))
+    fields = {"title": entry.title, "date": date, "publicationTitle": entry.venue or ""}
+    return key_item(creators_of(entry.authors), fields)
+
+
+def key_for_entry(entry: Entry, allocator: KeyAllocator, formula: Formula = DEFAULT) -> str:
+    return allocator.allocate(formula.make(entry_key_item(entry)))
 
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
@@ -149,7 +119,7 @@ def _with_key(entry: Entry, key: str) -> Entry:
 
 
 def assign_keys(
-    reading_list: ReadingList, allocator: KeyAllocator
+    reading_list: ReadingList, allocator: KeyAllocator, formula: Formula = DEFAULT
 ) -> tuple[ReadingList, list[str]]:
     """The list with a key for every entry that has none (in list order), and their ids.
 
@@ -164,7 +134,7 @@ def assign_keys(
         entries = []
         for entry in section.entries:
             if not entry.citation_key:
-                entry = _with_key(entry, key_for_entry(entry, allocator))
+                entry = _with_key(entry, key_for_entry(entry, allocator, formula))
                 assigned.append(entry.id)
             entries.append(entry)
         sections.append(Section(section.slug, section.path, tuple(entries), section.style))
@@ -175,3 +145,52 @@ def assign_keys(
 
 def keys_of(reading_list: ReadingList) -> list[str]:
     return [entry.citation_key for _, entry in reading_list.entries() if entry.citation_key]
+
+
+_POSTFIX_PATTERNS = {"a": "[a-z]+", "A": "[A-Z]+", "n": "[0-9]+"}
+
+
+def made_by(made: Made, key: str) -> bool:
+    """Whether ``key`` is what the formula made, with or without a postfix (the key a
+    clash gave it): case is ignored, as Better BibTeX compares keys."""
+    if not made.text.replace(MARKER, ""):
+        return False
+    text = made.text if MARKER in made.text else made.text + MARKER
+    pieces = _POSTFIX_CODES.split(made.postfix)  # literal, code, literal, code…
+    postfix = "".join(
+        _POSTFIX_PATTERNS.get(piece, "") if n % 2 else re.escape(piece)
+        for n, piece in enumerate(pieces)
+    )
+    pattern = re.escape(text).replace(re.escape(MARKER), f"(?:{postfix})?")
+    return re.fullmatch(pattern, key, flags=re.IGNORECASE) is not None
+
+
+def rekey(
+    reading_list: ReadingList, taken: Iterable[str], exported: set[str], formula: Formula
+) -> tuple[ReadingList, list[tuple[str, str, str]]]:
+    """The list with the formula's key for every entry whose key was never exported and
+    is not the formula's; (id, old key, new key) of each.  ``taken`` are the keys that stay
+    (other lists', exported ones); ``exported`` compares without case."""
+    exported_folded = {key.casefold() for key in exported}
+    stays = [
+        entry.citation_key
+        for _, entry in reading_list.entries()
+        if entry.citation_key.casefold() in exported_folded
+        or made_by(formula.make(entry_key_item(entry)), entry.citation_key)
+    ]
+    allocator = KeyAllocator([*taken, *stays])
+    staying = set(stays)
+    changed: list[tuple[str, str, str]] = []
+    sections = []
+    for section in reading_list.sections:
+        entries = []
+        for entry in section.entries:
+            if entry.citation_key and entry.citation_key not in staying:
+                new = key_for_entry(entry, allocator, formula)
+                changed.append((entry.id, entry.citation_key, new))
+                entry = _with_key(entry, new)
+            entries.append(entry)
+        sections.append(Section(section.slug, section.path, tuple(entries), section.style))
+    if not changed:
+        return reading_list, changed
+    return replace(reading_list, sections=tuple(sections)), changed
