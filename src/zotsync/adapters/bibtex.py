@@ -70,44 +70,49 @@ class BibEntry:
 
 # --------------------------------------------------------------------------- tables
 
+# Better BibTeX's type maps (translators/bibtex/bibtex.ts and biblatex.ts, ``typeMap``):
+# by Zotero item type, and by a CSL type an item's `extra` gives (``type: article``).
 _BIBTEX_TYPES = {
-    "journalArticle": "article",
-    "magazineArticle": "article",
-    "newspaperArticle": "article",
-    "book": "book",
-    "bookSection": "incollection",
-    "conferencePaper": "inproceedings",
-    "thesis": "phdthesis",
-    "report": "techreport",
-    "manuscript": "unpublished",
-    "encyclopediaArticle": "incollection",
-    "dictionaryEntry": "incollection",
-}
+    "book": "book", "bookSection": "incollection", "conferencePaper": "inproceedings",
+    "encyclopediaArticle": "article", "journalArticle": "article", "magazineArticle": "article",
+    "manuscript": "unpublished", "newspaperArticle": "article", "patent": "patent",
+    "report": "techreport", "thesis": "phdthesis",
+}  # fmt: skip
+_BIBTEX_CSL_TYPES = {
+    "article": "article", "article-journal": "article", "article-magazine": "article",
+    "article-newspaper": "article", "book": "book", "chapter": "incollection",
+    "entry": "incollection", "entry-dictionary": "incollection",
+    "entry-encyclopedia": "incollection", "manuscript": "unpublished", "pamphlet": "booklet",
+    "paper-conference": "inproceedings", "report": "techreport", "review": "article",
+    "review-book": "article", "thesis": "phdthesis",
+}  # fmt: skip
 _BIBLATEX_TYPES = {
-    "journalArticle": "article",
-    "magazineArticle": "article",
-    "newspaperArticle": "article",
-    "book": "book",
-    "bookSection": "incollection",
-    "conferencePaper": "inproceedings",
-    "thesis": "thesis",
-    "report": "report",
-    "manuscript": "unpublished",
-    "preprint": "online",
+    "artwork": "artwork", "audioRecording": "audio", "bill": "legislation", "blogPost": "online",
+    "book": "book", "bookSection": "incollection", "case": "jurisdiction",
+    "computerProgram": "software", "conferencePaper": "inproceedings",
+    "dictionaryEntry": "inreference", "dataset": "dataset", "email": "letter",
+    "encyclopediaArticle": "inreference", "film": "video", "forumPost": "online",
+    "gazette": "jurisdiction", "hearing": "jurisdiction", "journalArticle": "article",
+    "letter": "letter", "magazineArticle": "article:magazine", "manuscript": "unpublished",
+    "newspaperArticle": "article:newspaper", "patent": "patent", "podcast": "audio",
+    "preprint": "online", "presentation": "unpublished", "radioBroadcast": "audio",
+    "report": "report", "standard": "standard", "statute": "legislation", "thesis": "thesis",
+    "tvBroadcast": "video", "videoRecording": "video", "webpage": "online",
+}  # fmt: skip
+_BIBLATEX_CSL_TYPES = {
+    "article": "article", "article-journal": "article", "article-magazine": "article:magazine",
+    "article-newspaper": "article:newspaper", "bill": "legislation", "book": "book",
+    "broadcast": "misc:broadcast", "chapter": "incollection", "data": "dataset",
+    "dataset": "dataset", "entry": "inreference", "entry-dictionary": "inreference",
+    "entry-encyclopedia": "inreference", "figure": "image", "graphic": "image",
+    "interview": "misc:interview", "legal_case": "jurisdiction", "legislation": "legislation",
+    "manuscript": "unpublished", "map": "misc:map", "motion_picture": "movie",
+    "musical_score": "audio", "pamphlet": "booklet", "paper-conference": "inproceedings",
+    "patent": "patent", "personal_communication": "letter", "post": "online",
+    "post-weblog": "online", "report": "report", "review": "review", "review-book": "review",
+    "song": "music", "speech": "misc:speech", "thesis": "thesis", "treaty": "legal",
     "webpage": "online",
-    "blogPost": "online",
-    "forumPost": "online",
-    "videoRecording": "video",
-    "film": "movie",
-    "audioRecording": "audio",
-    "podcast": "audio",
-    "patent": "patent",
-    "dataset": "dataset",
-    "computerProgram": "software",
-    "encyclopediaArticle": "inreference",
-    "dictionaryEntry": "inreference",
-    "presentation": "unpublished",
-}
+}  # fmt: skip
 _CONTAINER_IS_BOOK = {
     "conferencePaper",
     "bookSection",
@@ -289,6 +294,10 @@ class _Item:
     eprint: str = ""
     eprint_class: str = ""
     et_al: bool = False  # the list names the first authors only: "and others" ends them
+    csl_type: str = ""  # a CSL type `extra` gives (``type: article``)
+    annotation: str = ""  # what of `extra` no rule reads (Better BibTeX's `annotation`)
+    raw_fields: set[str] = field(default_factory=set)  # `tex.name= value`: written verbatim
+    archive_id: str = ""  # a preprint's id in its repository (``arXiv:2005.14017``)
 
 
 def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
@@ -307,25 +316,8 @@ def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
     )
     creators = list(item.get("creators", []))
     read = _Item(item_type, fields, creators, tags, list(item.get("notes", [])))
-    for line in lines:
-        arxiv = _ARXIV.match(line)
-        if arxiv:
-            read.eprint, read.eprint_class = arxiv.group(1), arxiv.group(2) or ""
-            continue
-        found = _EXTRA_FIELD.match(line)
-        if not found:
-            continue
-        name, value = found.group(1).strip(), found.group(2)
-        lowered = name.lower()
-        if lowered.startswith(("tex.", "biblatex.", "bibtex.")):
-            read.extra_fields[lowered.split(".", 1)[1]] = value
-        elif lowered in ("pmid", "pmcid"):
-            read.extra_fields[lowered] = value
-        elif lowered == "doi" and "DOI" not in fields:
-            fields["DOI"] = value
-        elif lowered == ET_AL_LINE and value.strip() == "true":
-            read.et_al = True
-    archive_id = fields.pop("archiveID", "")
+    read.annotation = _read_extra(lines, read, fields, zf)
+    archive_id = read.archive_id = fields.pop("archiveID", "")
     if not read.eprint and archive_id.lower().startswith("arxiv:"):
         read.eprint = archive_id.split(":", 1)[1].strip()
     title = fields.get("publicationTitle", "")
@@ -338,6 +330,115 @@ def _read(item: Mapping[str, Any], zf: ZoteroFields) -> _Item:
         if in_url:
             read.eprint = in_url.group(1)
     return read
+
+
+# content/extra.ts: `{:key: value}`, `"key": value`, `tex.key: value` (`=` keeps it raw).
+_EXTRA_OLD = re.compile(r"^{:(?P<key>[^:]+):\s*(?P<value>[^}]+)}$")
+_EXTRA_QUOTED = re.compile(
+    r'^(?:(?P<tex>(?:bib(?:la)?)?tex\.)|(?P<csl>csl\.))?"(?P<key>[^"]+)"\s*(?P<assign>[:=])\s*(?P<value>.*)',
+    re.IGNORECASE,
+)
+_EXTRA_NEW = re.compile(
+    r"^(?:(?P<tex>(?:bib(?:la)?)?tex\.)|(?P<csl>csl\.))?(?P<key>[^:=]+)\s*(?P<assign>[:=])\s*(?P<value>.*)",
+    re.IGNORECASE,
+)
+_OTHER_TEX = ("lccn", "mr", "zbl", "arxiv", "jstor", "hdl", "googlebooksid")
+
+
+def _label(name: str) -> str:
+    """extra.ts's key normal form: ``originalDate``, ``original-date`` -> ``original date``."""
+    return re.sub(r"([a-z])([A-Z])", r"\1 \2", re.sub(r"(?!^)[-_]", " ", name)).lower()
+
+
+_NAMES_CACHE: dict[int, dict[str, tuple[str, str]]] = {}
+
+
+def _extra_names(zf: ZoteroFields) -> dict[str, tuple[str, str]]:
+    """Normalised names `extra` may give -> (base field or creator type, "field"/"name"):
+    Zotero's own names first, CSL variables after (Schema.labeled)."""
+    cached = _NAMES_CACHE.get(id(zf))
+    if cached is not None:
+        return cached
+    names: dict[str, tuple[str, str]] = {}
+    fields = {*zf.base_fields, *zf.base_fields.values(), *zf.csl_text, *zf.csl_dates}
+    for name in sorted(fields):
+        names.setdefault(_label(name), (zf.base_fields.get(name, name), "field"))
+    for creator_type in sorted(zf.csl_names):
+        names.setdefault(_label(creator_type), (creator_type, "name"))
+    for name, variable in sorted({**zf.csl_text, **zf.csl_dates}.items()):
+        if _label(variable) != "type":
+            names.setdefault(_label(variable), (zf.base_fields.get(name, name), "field"))
+    for creator_type, variable in sorted(zf.csl_names.items()):
+        names.setdefault(_label(variable), (creator_type, "name"))
+    _NAMES_CACHE[id(zf)] = names
+    return names
+
+
+def _read_extra(lines: Iterable[str], read: _Item, fields: dict[str, str], zf: ZoteroFields) -> str:
+    """Better BibTeX's reading of `extra` (content/extra.ts ``get``): fields it names fill
+    the item where it has none (dates replace), `tex.` lines become BibTeX fields, names
+    become creators; the lines no rule reads are returned (its `annotation`)."""
+    names = _extra_names(zf)
+    kept = []
+    for line in lines:
+        arxiv = _ARXIV.match(line)
+        if arxiv:
+            read.eprint, read.eprint_class = arxiv.group(1), arxiv.group(2) or ""
+            continue
+        if re.match(r"^(citation[ -]?key|bibtex):", line, re.IGNORECASE):
+            continue
+        if line.lower().startswith(_OWN_LINES) and not line.lower().startswith(ET_AL_LINE):
+            continue  # zotsync's own markers (mapping.py): not the paper's
+        found = _EXTRA_OLD.match(line) or _EXTRA_QUOTED.match(line) or _EXTRA_NEW.match(line)
+        if not found or not _take_extra(found, read, fields, names):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _take_extra(
+    found: re.Match[str], read: _Item, fields: dict[str, str], names: dict[str, tuple[str, str]]
+) -> bool:
+    groups = found.groupdict()
+    tex, csl = (groups.get("tex") or "").lower(), groups.get("csl")
+    raw = groups.get("assign") == "="
+    key, value = groups["key"].strip(), groups["value"].strip()
+    if raw and not tex:
+        return False
+    if csl:
+        return True  # CSL-only variables: nothing BibTeX writes
+    if tex:
+        name = key.lower()
+        if " " in name:
+            return False
+        read.extra_fields[name] = value
+        if raw:
+            read.raw_fields.add(name)
+        return True
+    if key.lower() == ET_AL_LINE:
+        read.et_al = value == "true"
+        return True
+    label = _label(key)
+    if label == "type":
+        read.csl_type = value
+        return True
+    if label.replace(" ", "") in _OTHER_TEX or label in ("pmid", "pmcid"):
+        read.extra_fields[label.replace(" ", "")] = value
+        return True
+    known = names.get(label)
+    if known is None:
+        return False
+    name, kind = known
+    if kind == "name":
+        last, bar, first = value.partition("||")
+        person = {"lastName": last.strip(), "firstName": first.strip()} if bar else {"name": value}
+        read.creators.append({"creatorType": name, **person})
+    elif name in _DATE_FIELDS or not fields.get(name):
+        fields[name] = value
+    return True
+
+
+_DATE_FIELDS = ("date", "accessDate", "originalDate", "filingDate")
+_OWN_LINES = "zotsync-"
 
 
 def _tag_order(tag: str) -> list[tuple[int, str]]:
@@ -398,6 +499,27 @@ def _langid(language: str) -> str:
     return lowered if lowered.isalpha() else ""
 
 
+def _entry_type(read: _Item, biblatex: bool) -> tuple[str, str, bool]:
+    """(entry type, BibLaTeX entrysubtype, whether `extra` chose it): `tex.entrytype`
+    (or the old `tex.referencetype`), else a CSL `type:` line, else the item type, as Better
+    BibTeX's Entry constructor picks it; a report that says `type: article` is Better
+    BibTeX's preprint workaround, @misc."""
+    chosen = read.extra_fields.pop("entrytype", "") or read.extra_fields.pop("referencetype", "")
+    if chosen:
+        return chosen, "", True
+    pseudo_preprint = not biblatex and read.item_type == "report" and read.csl_type == "article"
+    csl_types = _BIBLATEX_CSL_TYPES if biblatex else _BIBTEX_CSL_TYPES
+    if read.csl_type in csl_types and not pseudo_preprint:
+        mapped, overridden = csl_types[read.csl_type], True
+    elif pseudo_preprint:
+        mapped, overridden = "misc", True
+    else:
+        types = _BIBLATEX_TYPES if biblatex else _BIBTEX_TYPES
+        mapped, overridden = types.get(read.item_type, "misc"), False
+    entry_type, _, subtype = mapped.partition(":")
+    return entry_type, subtype if biblatex else "", overridden
+
+
 def bib_entry(
     item: Mapping[str, Any], key: str, options: ExportOptions, zf: ZoteroFields
 ) -> BibEntry:
@@ -416,8 +538,11 @@ def bib_entry(
         return escape(value, ascii_only=ascii_only)
 
     item_type = read.item_type
-    types = _BIBLATEX_TYPES if biblatex else _BIBTEX_TYPES
-    entry_type = types.get(item_type, "misc")
+    entry_type, subtype, overridden = _entry_type(read, biblatex)
+    put("entrysubtype", subtype)
+    book_author = any(c.get("creatorType") == "bookAuthor" for c in read.creators)
+    if not biblatex and entry_type == "incollection" and book_author:
+        entry_type = "inbook"  # bibtex.ts: a chapter with a book author
     container = f.get("publicationTitle", "")
     arxiv_journal = item_type in _JOURNALS and bool(_ARXIV.match(container))
     if biblatex and arxiv_journal:
@@ -432,7 +557,9 @@ def bib_entry(
         put("shorttitle", protect(f["shortTitle"], ascii_only=ascii_only))
 
     conference = f.get("conferenceName", "")
-    if item_type in _CONTAINER_IS_BOOK:
+    if overridden and entry_type == "article":
+        put("journaltitle" if biblatex else "journal", text(container))
+    elif item_type in _CONTAINER_IS_BOOK:
         put("booktitle", protect(container or conference, ascii_only=ascii_only))
         if biblatex and conference and conference != container:
             put("eventtitle", protect(conference, ascii_only=ascii_only))
@@ -460,7 +587,9 @@ def bib_entry(
                 put("month", _MONTHS[date.month - 1], bare=True)
 
     put("volume", text(f.get("volume", "")))
-    put("number", text(f.get("issue", "") or f.get("number", "")))
+    # A BibTeX preprint keeps its repository's id in `number` (bibtex.ts: number, publisher).
+    preprint_id = read.archive_id if item_type == "preprint" and not biblatex else ""
+    put("number", text(f.get("issue", "") or f.get("number", "") or preprint_id))
     if read.eprint:
         put("eprint", escape_url(read.eprint))
         if biblatex:
@@ -473,7 +602,8 @@ def bib_entry(
         put("pages", text(_PAGE_DASH.sub("--", f["pages"])))
 
     publisher = f.get("publisher", "")
-    if publisher and not (read.eprint and publisher.lower() == "arxiv"):
+    bibtex_preprint = item_type == "preprint" and not biblatex
+    if publisher and (bibtex_preprint or not (read.eprint and publisher.lower() == "arxiv")):
         if item_type == "thesis":
             put("institution" if biblatex else "school", text(publisher))
         elif item_type == "report":
@@ -486,7 +616,9 @@ def bib_entry(
     put("issn", text(f.get("ISSN", "")))
     put("isbn", text(f.get("ISBN", "")))
 
-    doi, url = f.get("DOI", ""), f.get("url", "")
+    # Better BibTeX writes the bare DOI of one stored as a link (bibtex.ts, biblatex.ts).
+    doi = re.sub(r"^https?://doi\.org/", "", f.get("DOI", ""), flags=re.IGNORECASE)
+    url = f.get("url", "")
     if doi and url and options.doi_and_url == "doi":
         url = ""
     if doi and url and options.doi_and_url == "url":
@@ -511,10 +643,8 @@ def bib_entry(
     if options.notes and read.notes and not url_in_note:
         notes = [html_to_latex(n, ascii_only=ascii_only) for n in read.notes]
         put("note", "\n\\par\n".join(n for n in notes if n))
-    for name, value in read.extra_fields.items():
-        # Keys (xref, crossref, ids) and other verbatim fields are written as given.
-        verbatim = name in _KEY_FIELDS
-        put(name, escape_url(value) if verbatim else text(value))
+    put("annotation", text(read.annotation))
+    _put_tex_fields(read, out, biblatex, text)
 
     ordered = sorted(
         ((name, value, bare) for name, (value, bare) in out.items()),
@@ -522,6 +652,33 @@ def bib_entry(
     )
     kept = tuple(f for f in ordered if f[0] not in options.skip_fields)
     return BibEntry(entry_type, key, kept)
+
+
+_TEX_NAMES = {"mr": "mrnumber", "zbl": "zmnumber"}
+_EPRINT_TYPES = {"arxiv": "arXiv", "pmid": "pmid", "jstor": "jstor", "hdl": "hdl"}
+
+
+def _put_tex_fields(
+    read: _Item, out: dict[str, tuple[str, bool]], biblatex: bool, text: Any
+) -> None:
+    """`tex.name: value` lines of `extra` replace what the item gave (entry.ts ``complete``):
+    `tex.name= value` raw, keys (xref, ids…) verbatim, an arXiv/PMID/JSTOR/handle id as
+    BibLaTeX's eprint when it has none."""
+    for name, value in read.extra_fields.items():
+        if biblatex and name in _EPRINT_TYPES and "eprinttype" not in out:
+            out["eprinttype"] = (_EPRINT_TYPES[name], False)
+            out["eprint"] = (escape_url(value), False)
+            continue
+        if name == "googlebooksid":
+            name = "googlebooks"
+        if name in read.raw_fields:
+            written = value
+        elif name in _KEY_FIELDS:
+            written = escape_url(value)
+        else:
+            written = text(value)
+        if written:
+            out[_TEX_NAMES.get(name, name)] = (written, False)
 
 
 def render_bib(entries: Iterable[BibEntry]) -> str:
